@@ -1,0 +1,22 @@
+"""``ovbench demo``: the whole pipeline on built-in example data."""
+
+from __future__ import annotations
+
+import click
+
+from .app import EXIT_CODES_HELP, main
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.option("--workdir", type=click.Path(file_okay=False), default=None,
+              help="Keep the generated files (split manifests, predictions, results) here; "
+                   "default: a temporary folder that is removed afterwards.")
+def demo(workdir):
+    """Run split -> predictions -> score on small built-in Ov-SWiG and HICO-DET examples.
+
+    Needs no data download: a small SWiG-format dataset (real verbs, roles and noun synsets)
+    and a HICO-DET-format example ship with the package.
+    """
+    from ..demo import run_demo
+
+    click.echo(run_demo(workdir), nl=False)

@@ -1,0 +1,69 @@
+"""``ovbench score``: score a predictions file against a benchmark."""
+
+from __future__ import annotations
+
+import click
+
+from .app import EXIT_CODES_HELP, emit, main
+
+FORMATS = ("table", "md", "csv", "json")
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("preds", type=click.Path(dir_okay=False))
+@click.option("--benchmark", "-b", required=True, type=click.Choice(["ov-swig", "hico-det"]),
+              help="Which benchmark the predictions are for.")
+@click.option("--annotations", required=True, type=click.Path(),
+              help="ov-swig: folder with dev.json/test.json (+ imsitu_space.json). "
+                   "hico-det: the test annotation file (instances_test2015.json, test_hico.json "
+                   "or test_hico_ann.json).")
+@click.option("--split", type=click.Choice(["dev", "test"]), default=None,
+              help="[ov-swig] Which split the predictions are for.")
+@click.option("--manifest", type=click.Path(dir_okay=False), default=None,
+              help="[ov-swig] Ov-SWiG split manifest (from `ovbench split ov-swig`): adds the "
+                   "seen/rare/unseen subsets.")
+@click.option("--averaging", type=click.Choice(["per-verb", "per-image"]), default=None,
+              help="[ov-swig] Averaging unit: per-verb macro (imSitu/SWiG; default) or per-image "
+                   "(CoFormer family).")
+@click.option("--iou", type=click.Choice(["coformer", "swig"]), default=None,
+              help="[ov-swig] Box IoU convention: coformer (continuous areas, IoU >= 0.5; default) "
+                   "or swig (+1 pixel areas, IoU > 0.5).")
+@click.option("--setting", default=None,
+              help="[hico-det] Zero-shot setting (rf-uc, nf-uc, uo, uv, uc0..uc4): adds unseen/seen.")
+@click.option("--profile", default=None,
+              help="[hico-det] Evaluation profile: official (default), gen-vlkt or thid-cmdse.")
+@click.option("--box-frame", type=click.Choice(["model", "gt"]), default=None,
+              help="[hico-det] Frame of predicted boxes: model (0-based continuous, default) or gt "
+                   "(already in the annotation file's 1-based pixel frame).")
+@click.option("--ko-labels", type=click.Path(dir_okay=False), default=None,
+              help="[hico-det] HICO image-level labels for the Known-Object setting "
+                   "(anno.mat or a JSON file); default: derived from ground-truth object presence.")
+@click.option("--method", default=None, help="Method name to record in the result.")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="What to print on stdout.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Also write the full result (JSON) to this file, atomically.")
+def score(preds, benchmark, annotations, fmt, output, method, **options):
+    """Score PREDS (an ovbench predictions JSON file) on a benchmark.
+
+    Prints the metrics table (--format) and, with -o, writes the full result file, which
+    records the split hash, every protocol option, counts and the predictions' hash.
+
+    \b
+    Examples:
+      ovbench score preds.json -b ov-swig --annotations SWiG_jsons --split test --manifest ov-swig.json
+      ovbench score dets.json -b hico-det --annotations instances_test2015.json --setting rf-uc
+    """
+    from ..benchmarks import get_benchmark
+    from ..jsonio import dump_bytes
+    from ..results import save_result
+
+    bench = get_benchmark(benchmark)
+    given = {k: v for k, v in options.items() if v is not None}
+    for key in given:
+        if key not in bench.CLI_OPTIONS:
+            raise click.UsageError(f"--{key.replace('_', '-')} does not apply to --benchmark {benchmark}")
+    result = bench.score_files(preds, annotations=annotations, method=method, **given)
+    if output:
+        save_result(output, result)
+    emit(dump_bytes(result) if fmt == "json" else bench.render(result, fmt), None)

@@ -1,0 +1,23 @@
+"""The built-in demo: every stage of the pipeline on small example data shipped with ovbench."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+
+def run_demo(workdir: str | Path | None = None) -> str:
+    """Run the Ov-SWiG and HICO-DET examples end to end and return the report text.
+
+    Files (manifests, predictions, results) are written under ``workdir``; when it is None a
+    temporary folder is used and removed afterwards.
+    """
+    from .benchmarks import hicodet, ovswig
+
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="ovbench-demo-") as tmp:
+            return run_demo(tmp)
+    root = Path(workdir)
+    root.mkdir(parents=True, exist_ok=True)
+    parts = [ovswig.run_demo(root / "ov-swig"), hicodet.run_demo(root / "hico-det")]
+    return "\n".join(parts)

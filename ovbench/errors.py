@@ -1,0 +1,84 @@
+"""Errors with exit codes.
+
+The library raises; only the CLI turns an error into an exit status:
+
+* 0 success
+* 1 unexpected internal error
+* 2 usage error (click)
+* 3 invalid input or specification (:class:`InputError`, :class:`SpecError`)
+* 4 a check failed: regression, leakage (:class:`CheckFailed`)
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class OvbenchError(Exception):
+    """Base class of every error ovbench raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(OvbenchError):
+    """A file the user gave (annotations, predictions, results) is missing or invalid."""
+
+    exit_code = 3
+
+
+class SpecError(OvbenchError):
+    """An unknown or tampered split, profile or option."""
+
+    exit_code = 3
+
+
+class CheckFailed(OvbenchError):
+    """A check found what it looks for (a drifted number, leaked unseen classes)."""
+
+    exit_code = 4
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+class Problems:
+    """Collect problems found in one input, then raise them together.
+
+    Validation walks a whole file and reports up to ``limit`` problems plus the total
+    count, so a user fixes a file in one pass instead of one error at a time::
+
+        problems = Problems("preds.json")
+        problems.add("image 'x.jpg': field 'verbs': expected a list, got int")
+        problems.raise_if_any()
+    """
+
+    def __init__(self, source: str, limit: int = 20, error: type[OvbenchError] = InputError):
+        self.source = str(source)
+        self.limit = limit
+        self.error = error
+        self.messages: list[str] = []
+        self.count = 0
+
+    def add(self, message: str) -> None:
+        self.count += 1
+        if len(self.messages) < self.limit:
+            self.messages.append(message)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def raise_if_any(self, hint: str = "") -> None:
+        if not self.count:
+            return
+        head = f"{self.source}: {self.count} problem{'s' if self.count != 1 else ''}"
+        lines = [head + (":" if self.messages else "")]
+        lines += [f"  - {m}" for m in self.messages]
+        if self.count > len(self.messages):
+            lines.append(f"  ... and {self.count - len(self.messages)} more")
+        if hint:
+            lines.append(hint)
+        raise self.error("\n".join(lines))

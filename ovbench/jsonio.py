@@ -1,0 +1,136 @@
+"""JSON reading and writing: fast parsing, canonical bytes, hashes, atomic files.
+
+* :func:`load_json` parses with orjson while Python's cyclic garbage collector is paused
+  (parsing millions of small containers otherwise triggers many useless collections) and
+  turns every failure into an :class:`~ovbench.errors.InputError` naming the file.
+* :func:`canonical_bytes` is the byte string hashes are computed over: keys sorted, no
+  whitespace, UTF-8. :func:`sha256_hex` hashes it.
+* :func:`dump_bytes` is the human-facing form written to disk: keys sorted, 2-space indent,
+  trailing newline. Same object, same bytes.
+* :func:`atomic_write` writes a temporary file beside the target and renames it, so an
+  interrupted or failed run never leaves a half-written output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import math
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .errors import InputError
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector inside the block (re-enabled only if it was on)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def read_bytes(path: str | os.PathLike, what: str = "file") -> bytes:
+    """Read a whole file, raising :class:`InputError` with the path if it cannot be read."""
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such {what}") from None
+    except IsADirectoryError:
+        raise InputError(f"{p}: is a directory, expected a {what}") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read {what}: {exc.strerror or exc}") from None
+
+
+def parse_json(data: bytes | str, source: str) -> Any:
+    """Parse JSON text; errors name ``source`` and the line and column."""
+    with gc_paused():
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(
+                f"{source}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+                + (" (the file looks truncated)" if exc.pos >= len(data) - 1 else "")
+            ) from None
+
+
+def load_json(path: str | os.PathLike, what: str = "JSON file") -> Any:
+    """Read and parse a JSON file (see :func:`parse_json`)."""
+    return parse_json(read_bytes(path, what), str(path))
+
+
+def _check_finite(obj: Any, where: str = "$") -> None:
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            raise ValueError(f"non-finite number {obj!r} at {where} cannot be written as JSON")
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            _check_finite(v, f"{where}.{k}")
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            _check_finite(v, f"{where}[{i}]")
+
+
+_OPTS = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
+def canonical_bytes(obj: Any) -> bytes:
+    """Canonical JSON bytes of ``obj``: sorted keys, no whitespace, UTF-8, finite numbers."""
+    _check_finite(obj)
+    return orjson.dumps(obj, option=_OPTS)
+
+
+def sha256_hex(obj: Any) -> str:
+    """SHA-256 (hex) of :func:`canonical_bytes` of ``obj``."""
+    return hashlib.sha256(canonical_bytes(obj)).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """SHA-256 (hex) of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def dump_bytes(obj: Any, indent: bool = True) -> bytes:
+    """Deterministic JSON for files and stdout: sorted keys, 2-space indent, final newline."""
+    _check_finite(obj)
+    opts = _OPTS | (orjson.OPT_INDENT_2 if indent else 0)
+    return orjson.dumps(obj, option=opts) + b"\n"
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    p = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"{p}: cannot write, folder {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{p.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, p)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> None:
+    """Write ``obj`` as deterministic JSON (:func:`dump_bytes`), atomically."""
+    atomic_write(path, dump_bytes(obj))

@@ -1,0 +1,1 @@
+"""Prediction files: schemas, loading and validation (structural and against the vocabulary)."""
