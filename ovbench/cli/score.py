@@ -10,7 +10,7 @@ FORMATS = ("table", "md", "csv", "json")
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.argument("preds", type=click.Path(dir_okay=False))
+@click.argument("preds", type=click.Path())
 @click.option("--benchmark", "-b", required=True, type=click.Choice(["ov-swig", "hico-det"]),
               help="Which benchmark the predictions are for.")
 @click.option("--annotations", required=True, type=click.Path(),
