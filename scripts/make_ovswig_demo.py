@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from swig_synth import NounSampler, build_space, dump, load_vocab, make_image, predict_image  # noqa: E402
+from swig_synth import NounSampler, build_space, dump, load_vocab, make_dataset, predict_image  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "ovbench" / "data" / "ov_swig_demo"
 TRAIN_COUNTS = [30, 24, 19, 16, 13, 11, 9, 8, 7, 6, 5, 5, 4, 4, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1]
@@ -35,19 +35,7 @@ def main(out: Path = OUT) -> None:
     known = [n for n in vocab["nouns"] if n in set(vocab["synsets"])][:150]
     space = build_space(verbs, vocab, rng, known)
     sampler = NounSampler(known, rng, exponent=1.0)
-    splits: dict[str, dict] = {"train": {}, "dev": {}, "test": {}}
-    for verb, n_train in zip(verbs, rng.permutation(TRAIN_COUNTS).tolist()):
-        order = space["verbs"][verb]["order"]
-        numbers = (rng.permutation(n_train + 2 * PER_EVAL) + 1).tolist()
-        k = 0
-        for name, size in (("train", n_train), ("dev", PER_EVAL), ("test", PER_EVAL)):
-            for num in numbers[k:k + size]:
-                splits[name][f"{verb}_{num}.jpg"] = make_image(verb, order, sampler, rng)
-            k += size
-    ann = out / "annotations"
-    dump(ann / "imsitu_space.json", space)
-    for name, data in splits.items():
-        dump(ann / f"{name}.json", data)
+    splits = make_dataset(out, space, verbs, rng.permutation(TRAIN_COUNTS).tolist(), PER_EVAL, sampler, rng)
     test = sorted(splits["test"].items())
     preds = {img: predict_image(a, space, verbs, sampler, rng, skill=0.55) for img, a in test[1:]}
     first = next(iter(preds.values()))

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from swig_synth import NounSampler, build_space, dump, load_vocab, make_image, predict_image  # noqa: E402
+from swig_synth import NounSampler, build_space, dump, load_vocab, make_dataset, predict_image  # noqa: E402
 
 TRAIN_TOTAL = 75_702
 PER_VERB_EVAL = 50
@@ -48,20 +48,7 @@ def generate(out: Path, seed: int = 0, scale: float = 1.0, shared: Path | None =
     space = build_space(verbs, vocab, rng, vocab["synsets"])
     sampler = NounSampler(vocab["synsets"], rng)
     counts = train_counts(len(verbs), max(len(verbs), round(TRAIN_TOTAL * scale)), rng)
-    splits: dict[str, dict] = {"train": {}, "dev": {}, "test": {}}
-    for verb, n_train in zip(verbs, counts):
-        order = space["verbs"][verb]["order"]
-        numbers = (rng.permutation(n_train + 2 * per_eval) + 1).tolist()
-        sizes = {"train": n_train, "dev": per_eval, "test": per_eval}
-        k = 0
-        for name, size in sizes.items():
-            for num in numbers[k:k + size]:
-                splits[name][f"{verb}_{num}.jpg"] = make_image(verb, order, sampler, rng)
-            k += size
-    ann = out / "annotations"
-    dump(ann / "imsitu_space.json", space)
-    for name, data in splits.items():
-        dump(ann / f"{name}.json", data)
+    splits = make_dataset(out, space, verbs, counts, per_eval, sampler, rng)
     for name in ("dev", "test"):
         preds = {}
         for i, (img, a) in enumerate(sorted(splits[name].items())):

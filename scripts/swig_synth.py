@@ -123,6 +123,26 @@ def make_image(verb: str, order: list[str], sampler: NounSampler, rng: np.random
     return ann
 
 
+def make_dataset(out: Path, space: dict, verbs: list[str], train_counts: list[int], per_eval: int,
+                 sampler: NounSampler, rng: np.random.Generator) -> dict[str, dict]:
+    """Images ``<verb>_<n>.jpg`` (train count per verb, ``per_eval`` dev and test images each),
+    written with ``imsitu_space.json`` to ``out/annotations``; returns the splits."""
+    splits: dict[str, dict] = {"train": {}, "dev": {}, "test": {}}
+    for verb, n_train in zip(verbs, train_counts):
+        order = space["verbs"][verb]["order"]
+        numbers = (rng.permutation(n_train + 2 * per_eval) + 1).tolist()
+        k = 0
+        for name, size in (("train", n_train), ("dev", per_eval), ("test", per_eval)):
+            for num in numbers[k:k + size]:
+                splits[name][f"{verb}_{num}.jpg"] = make_image(verb, order, sampler, rng)
+            k += size
+    ann = out / "annotations"
+    dump(ann / "imsitu_space.json", space)
+    for name, data in splits.items():
+        dump(ann / f"{name}.json", data)
+    return splits
+
+
 def jitter(box: list[int], rng: np.random.Generator, scale: float) -> list[float]:
     x1, y1, x2, y2 = box
     dw, dh = (x2 - x1) * scale, (y2 - y1) * scale

@@ -6,7 +6,6 @@ import filecmp
 import importlib.util
 import json
 import time
-from pathlib import Path
 
 import pytest
 from conftest import REPO, require_shared

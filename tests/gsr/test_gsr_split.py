@@ -14,7 +14,7 @@ import pytest
 
 from ovbench.annotations.swig import load_annotations
 from ovbench.errors import InputError, SpecError
-from ovbench.splits.ovswig import RULE, generate_split, verify_manifest, write_annotations, write_manifest
+from ovbench.splits.ovswig import RULE, generate_split, verify_manifest, write_manifest
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "gsr" / "tiny"
 
