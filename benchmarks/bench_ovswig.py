@@ -11,8 +11,9 @@ end to end as a user runs them (subprocesses of the installed ``ovbench`` consol
 
 against the *floor*: a fresh ``python -c`` that only ``json.load``s the same input files
 (stdlib json, cyclic GC paused) and exits. Targets: split <= 3x floor, score <= 2x floor,
-peak RSS < 2 GB. Reports the best of ``--repeat`` runs (wall time) and the peak RSS of each
-child (``resource.getrusage(RUSAGE_CHILDREN)``, measured in a fresh wrapper per command).
+peak RSS < 2 GB. Command and floor run alternately ``--repeat`` times; the best wall time of each is
+reported, with the peak RSS of the command (``resource.getrusage(RUSAGE_CHILDREN)`` in a
+fresh wrapper process per run).
 """
 
 from __future__ import annotations
@@ -37,18 +38,24 @@ def ovbench_cmd() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "ovbench"]
 
 
-def timed(cmd: list[str], repeat: int) -> tuple[float, int]:
-    """Best wall time of ``repeat`` runs and the peak RSS (bytes) of the last run."""
-    best, rss = float("inf"), 0
+def _run(cmd: list[str]) -> tuple[float, int]:
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", WRAP, *cmd], capture_output=True, text=True)
+    dt = time.perf_counter() - t
+    if out.returncode != 0:
+        raise SystemExit(f"command failed ({out.returncode}): {' '.join(cmd)}\n{out.stderr}")
+    return dt, int(out.stdout.strip().splitlines()[-1]) * 1024
+
+
+def timed_pair(cmd: list[str], floor_cmd: list[str], repeat: int) -> tuple[float, float, int]:
+    """Best wall times of ``cmd`` and its floor, run alternately (so a busy machine slows both
+    alike), and the largest peak RSS (bytes) of ``cmd``."""
+    best, floor, rss = float("inf"), float("inf"), 0
     for _ in range(repeat):
-        t = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", WRAP, *cmd], capture_output=True, text=True)
-        dt = time.perf_counter() - t
-        if out.returncode != 0:
-            raise SystemExit(f"command failed ({out.returncode}): {' '.join(cmd)}\n{out.stderr}")
-        best = min(best, dt)
-        rss = int(out.stdout.strip().splitlines()[-1]) * 1024
-    return best, rss
+        f, _ = _run(floor_cmd)
+        t, r = _run(cmd)
+        best, floor, rss = min(best, t), min(floor, f), max(rss, r)
+    return best, floor, rss
 
 
 def main() -> None:
@@ -63,15 +70,13 @@ def main() -> None:
     manifest, result = data / "manifest.json", data / "result.json"
     ov = ovbench_cmd()
     split_cmd = ov + ["split", "ov-swig", "--annotations", str(ann), "-o", str(manifest)]
-    split_t, split_rss = timed(split_cmd, args.repeat)
     split_inputs = [str(ann / f) for f in ("imsitu_space.json", "train.json", "dev.json", "test.json")]
-    split_floor, _ = timed([sys.executable, "-c", FLOOR, *split_inputs], args.repeat)
+    split_t, split_floor, split_rss = timed_pair(split_cmd, [sys.executable, "-c", FLOOR, *split_inputs], args.repeat)
     preds = data / "predictions_test.json"
     score_cmd = ov + ["score", str(preds), "-b", "ov-swig", "--annotations", str(ann), "--split", "test",
                       "--manifest", str(manifest), "-o", str(result)]
-    score_t, score_rss = timed(score_cmd, args.repeat)
     score_inputs = [str(ann / "imsitu_space.json"), str(ann / "test.json"), str(preds), str(manifest)]
-    score_floor, _ = timed([sys.executable, "-c", FLOOR, *score_inputs], args.repeat)
+    score_t, score_floor, score_rss = timed_pair(score_cmd, [sys.executable, "-c", FLOOR, *score_inputs], args.repeat)
     mb = {p: os.path.getsize(p) / 1e6 for p in split_inputs + score_inputs}
     print(f"fixture: {sizes} images; inputs: " + ", ".join(f"{Path(p).name} {s:.1f} MB" for p, s in mb.items()))
     rows = [("split", split_t, split_floor, 3.0, split_rss), ("score", score_t, score_floor, 2.0, score_rss)]

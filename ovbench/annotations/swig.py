@@ -28,6 +28,7 @@ annotator frames of any image; roles follow the verb's ``order``):
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, Problems, did_you_mean
-from ..jsonio import load_json, sha256_file
+from ..jsonio import parse_json, read_bytes
 
 #: A WordNet 3.0 noun synset id as used by imSitu/SWiG.
 NOUN_RE = re.compile(r"n[0-9]{8}\Z")
@@ -89,7 +90,8 @@ def load_space(path: str | Path) -> Space:
     path = Path(path)
     if path.is_dir():
         path = path / SPACE_FILE
-    data = load_json(path, "imsitu_space.json file")
+    raw_bytes = read_bytes(path, "imsitu_space.json file")
+    data = parse_json(raw_bytes, str(path))
     problems = Problems(str(path))
     if not isinstance(data, dict) or not isinstance(data.get("verbs"), dict) or not isinstance(
         data.get("nouns"), dict
@@ -110,7 +112,8 @@ def load_space(path: str | Path) -> Space:
     if len(bad) > 5:
         problems.add(f"nouns: {len(bad) - 5} more malformed synset ids")
     problems.raise_if_any()
-    return Space(tuple(sorted(orders)), orders, frozenset(data["nouns"]), str(path), sha256_file(path))
+    return Space(tuple(sorted(orders)), orders, frozenset(data["nouns"]), str(path),
+                 hashlib.sha256(raw_bytes).hexdigest())
 
 
 @dataclass
@@ -128,6 +131,7 @@ class SwigSplit:
     box_present: np.ndarray | None
     raw: dict[str, Any]
     fmt: str  # "swig" or "imsitu"
+    sha256: str = ""  # of the file's bytes
 
     @property
     def has_boxes(self) -> bool:
@@ -206,8 +210,9 @@ def load_split(path: str | Path, space: Space, name: str | None = None, arrays: 
     image names and verbs); validation is the same.
     """
     path = Path(path)
-    data = load_json(path, "annotation file")
+    raw_bytes = read_bytes(path, "annotation file")
     source = str(path)
+    data = parse_json(raw_bytes, source)
     if not isinstance(data, dict) or not data:
         raise InputError(f"{source}: expected a non-empty object {{image name: annotation}}")
     first = next(iter(data.values()))
@@ -282,7 +287,7 @@ def load_split(path: str | Path, space: Space, name: str | None = None, arrays: 
             present = slot.copy()
             present[slot] = ~absent
     return SwigSplit(name or path.stem, source, images, verb_arr, nroles_arr, nouns, table,
-                     boxes, present, data, fmt)
+                     boxes, present, data, fmt, hashlib.sha256(raw_bytes).hexdigest())
 
 
 def _noun_array(flat: list[str], table: list[str], k: np.ndarray, f: np.ndarray, R: int) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..annotations.swig import SPACE_FILE, load_space, load_split, split_path
 from ..errors import InputError, SpecError
-from ..jsonio import gc_paused, load_json, sha256_file
+from ..jsonio import gc_paused, load_json
 from ..predictions.gsr import align, read_predictions
 from ..results import build_result
 from ..scorers import gsr as scorer
@@ -137,7 +137,7 @@ def score_files(preds: str | Path, *, annotations: str | Path, method: str | Non
         "version": man["version"] if man else None,
         "split": split,
         "manifest_sha256": man["sha256"] if man else None,
-        "annotations": {"file": gt_path.name, "format": gt.fmt, "sha256": sha256_file(gt_path),
+        "annotations": {"file": gt_path.name, "format": gt.fmt, "sha256": gt.sha256,
                         "imsitu_space_sha256": space.sha256},
         "grounding": gt.has_boxes,
     }

@@ -220,8 +220,8 @@ def decode(data: bytes, source: str, space: Space) -> tuple[dict[str, Entry], di
     ok, nouns = _fast_ok(entries, space)
     if not ok:
         _detailed(data, source, space, "invalid predictions")
-    oov = {n for n in set(nouns) if n and n not in space.nouns}
-    count = sum(1 for n in nouns if n in oov) if oov else 0
+    oov = set(nouns) - space.nouns - {""}
+    count = sum(map(oov.__contains__, nouns)) if oov else 0
     return entries, doc.meta, count, sorted(oov)[:10]
 
 

@@ -29,7 +29,7 @@ import orjson
 
 from ..annotations.swig import SPACE_FILE, SPLIT_NAMES, Space, SwigSplit, load_annotations
 from ..errors import InputError, SpecError, did_you_mean
-from ..jsonio import atomic_write, gc_paused, dump_bytes, load_json, read_bytes, sha256_file, write_json
+from ..jsonio import atomic_write, dump_bytes, gc_paused, load_json, read_bytes, write_json
 
 BENCHMARK = "ov-swig"
 VERSION = "1"
@@ -166,7 +166,7 @@ def build_manifest(space: Space, splits: dict[str, SwigSplit], *, seed: int | No
         "subsets": subsets,
         "unseen_only_nouns": only,
         "counts": size,
-        "source": {Path(sp.source).name: sha256_file(sp.source) for sp in splits.values()} | {SPACE_FILE: space.sha256},
+        "source": {Path(sp.source).name: sp.sha256 for sp in splits.values()} | {SPACE_FILE: space.sha256},
     }
     manifest["sha256"] = content_sha256(manifest)
     return manifest
