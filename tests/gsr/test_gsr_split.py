@@ -142,3 +142,23 @@ def test_write_annotations_round_trip(run_cli, tmp_path):
     # the written folder is itself splittable and gives the same subsets except the removed verbs
     m2 = generate_split(out, unseen_verbs=m["unseen_verbs"], n_rare=1)
     assert m2["subsets"]["dev"] == m["subsets"]["dev"]
+
+
+def test_empty_subset_scores_null(tmp_path):
+    from ovbench.benchmarks.ovswig import render, score_files
+
+    write_manifest(generate_split(TINY, n_unseen=1, n_rare=0), tmp_path / "m.json")
+    result = score_files(TINY / "preds_hand.json", annotations=TINY, split="test", manifest=tmp_path / "m.json")
+    assert result["counts"]["images"]["rare"] == 0
+    assert all(v is None for block in result["metrics"]["rare"].values() for v in block.values())
+    assert "rare verb" in render(result, "table")
+
+
+def test_cli_bad_verb_list_writes_nothing(run_cli, tmp_path):
+    (tmp_path / "u.txt").write_text("sleepin\n")
+    res = run_cli("split", "ov-swig", "--annotations", TINY, "--unseen-verbs", tmp_path / "u.txt",
+                  "-o", tmp_path / "m.json")
+    assert res.exit_code == 3 and "u.txt" in res.output and "Did you mean 'sleeping'" in res.output
+    assert not (tmp_path / "m.json").exists()
+    res = run_cli("split", "verify", TINY / "test.json")
+    assert res.exit_code == 3 and "not a split manifest" in res.output
