@@ -53,7 +53,7 @@ class GsrPredictions:
 
 
 def _duplicate_keys(data: bytes, keys: list[str]) -> list[str]:
-    """Image keys that occur more than once in the raw JSON (orjson silently keeps the last).
+    """Image keys that occur more than once in the raw JSON (msgspec and orjson keep only the last).
 
     Fast path: every occurrence of an image key ends with one of the keys' suffixes (e.g.
     ``.jpg"``); if the raw bytes contain exactly as many such occurrences as there are keys,
@@ -259,7 +259,11 @@ def read_imsitu_folder(folder: Path, space: Space) -> GsrPredictions:
         ):
             problems.add(f"{f.name}: expected a list of {{\"verb\", \"frames\": [{{role: noun}}], \"score\"}}")
             continue
-        order = sorted(range(len(doc)), key=lambda k: -float(doc[k].get("score", 0.0) or 0.0))
+        scores = [x.get("score", 0.0) for x in doc]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in scores):
+            problems.add(f"{f.name}: field 'score': expected numbers, got {scores[:3]!r}...")
+            continue
+        order = sorted(range(len(doc)), key=lambda k: -scores[k])
         verbs: list[Any] = []
         frames: dict[Any, Any] = {}
         for k in order:

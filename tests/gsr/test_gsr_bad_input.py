@@ -158,3 +158,21 @@ def test_bad_annotations_via_cli(run_cli, tmp_path):
     root = _broken_annotations(tmp_path, lambda d: d["glaring_1.jpg"].update(verb=3))
     res = run_cli("score", TINY / "preds_hand.json", "-b", "ov-swig", "--annotations", root, "--split", "test")
     assert res.exit_code == 3 and "'glaring_1.jpg'" in res.output and "unknown verb 3" in res.output
+
+
+def test_bad_imsitu_folder(run_cli, tmp_path):
+    folder = tmp_path / "preds"
+    folder.mkdir()
+    (folder / "sleeping_1.predictions").write_text('[{"verb": "sleeping", "frames": [{"agent": null}], "score": "x"}]')
+    (folder / "glaring_1.predictions").write_text('{"verb": "glaring"}')
+    res = run_cli("score", folder, "-b", "ov-swig", "--annotations", TINY, "--split", "test")
+    assert res.exit_code == 3
+    assert "sleeping_1.predictions: field 'score'" in res.output and "glaring_1.predictions: expected a list" in res.output
+    (folder / "glaring_1.predictions").unlink()
+    (folder / "sleeping_1.predictions").write_text('[{"verb": "sleeping", "frames": [{"agnt": null}], "score": 1}]')
+    res = run_cli("score", folder, "-b", "ov-swig", "--annotations", TINY, "--split", "test")
+    assert res.exit_code == 3 and "'sleeping_1.jpg'" in res.output and "role 'agnt'" in res.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = run_cli("score", empty, "-b", "ov-swig", "--annotations", TINY, "--split", "test")
+    assert res.exit_code == 3 and "no *.predictions files" in res.output
