@@ -137,6 +137,23 @@ class ClipModel:
         return float(self.net.logit_scale.exp().item())
 
 
+def baseline_meta(clip: ClipModel, prompt_id: dict[str, str], *, method: str, postprocess: dict[str, Any],
+                  sources: list, extra: dict[str, Any]) -> dict[str, Any]:
+    """The ``meta`` block of baseline predictions (same keys as the adapters' plus the model's)."""
+    return {
+        "method": method,
+        "adapter": "baseline-clip",
+        "adapter_version": "1",
+        "upstream": {"repo": "mlfoundations/open_clip", "files": ["src/open_clip/zero_shot_classifier.py"]},
+        "postprocess": postprocess,
+        "clip": clip.identity,
+        "prompts": prompt_id,
+        "device": clip.device,
+        "source_sha256": {Path(p).name: sha256_file(p) for p in sources if p is not None},
+        **extra,
+    }
+
+
 def open_image(folder: Path, name: str):
     from PIL import Image
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from ..adapters._common import read_imsitu_space, validate_gsr
 from ..errors import InputError
-from ..jsonio import load_json, sha256_file
-from .clip import ClipModel, load_prompts, open_image
+from ..jsonio import load_json
+from .clip import ClipModel, baseline_meta, load_prompts, open_image
 
 GROUPS = ("agent", "place", "default")
 
@@ -126,27 +126,16 @@ def run_gsr(*, annotations, images, model: str, pretrained: str, split: str = "t
         predictions[name] = {"verbs": ranked, "frames": frames}
         row += n_det
     validate_gsr(predictions, "<clip baseline>", orders)
-    sources = {p.name: sha256_file(p) for p in (ann_path, space_path)}
-    if detections is not None:
-        sources[Path(detections).name] = sha256_file(detections)
-    meta = {
-        "method": method or f"CLIP zero-shot ({clip.identity['model']}, {clip.identity['pretrained']})",
-        "adapter": "baseline-clip",
-        "adapter_version": "1",
-        "upstream": {"repo": "mlfoundations/open_clip", "files": ["src/open_clip/zero_shot_classifier.py"]},
-        "postprocess": {
-            "verbs": f"all {len(verbs)} imsitu_space verbs ranked by image-prompt cosine; ties -> verb name",
-            "verbs_kept": verbs_kept,
-            "frames": "kept verbs + ground-truth verb",
-            "nouns": f"{len(synsets)} imsitu_space synsets named by first gloss; per role group "
-                     "(agent/place/default) argmax; blank never predicted",
-            "boxes": "detection crop best matching the role's noun (place roles null)" if detections
-                     else "null (no detections given)",
-        },
-        "split": split,
-        "clip": clip.identity,
-        "prompts": prompt_id,
-        "device": clip.device,
-        "source_sha256": sources,
+    post = {
+        "verbs": f"all {len(verbs)} imsitu_space verbs ranked by image-prompt cosine; ties -> verb name",
+        "verbs_kept": verbs_kept,
+        "frames": "kept verbs + ground-truth verb",
+        "nouns": f"{len(synsets)} imsitu_space synsets named by first gloss; per role group "
+                 "(agent/place/default) argmax; blank never predicted",
+        "boxes": "detection crop best matching the role's noun (place roles null)" if detections
+                 else "null (no detections given)",
     }
+    meta = baseline_meta(clip, prompt_id, postprocess=post, sources=[ann_path, space_path, detections],
+                         method=method or f"CLIP zero-shot ({clip.identity['model']}, {clip.identity['pretrained']})",
+                         extra={"split": split})
     return {"predictions": predictions, "meta": meta}

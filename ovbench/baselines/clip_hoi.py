@@ -25,8 +25,8 @@ import numpy as np
 
 from ..adapters._common import build_hoi
 from ..errors import InputError, SpecError
-from ..jsonio import load_json, sha256_file
-from .clip import ClipModel, load_prompts, open_image
+from ..jsonio import load_json
+from .clip import ClipModel, baseline_meta, load_prompts, open_image
 
 _KEYS = ("annotation", "filenames", "objects", "verbs", "correspondence")
 
@@ -121,27 +121,16 @@ def run_hoi(*, annotations, images, model: str, pretrained: str, split: str | No
     predictions = build_hoi(names, np.asarray(idx, dtype=np.int64), np.asarray(hb, dtype=np.float64).reshape(m, 4),
                             np.asarray(ob, dtype=np.float64).reshape(m, 4), np.asarray(hoi), np.asarray(score),
                             "<clip baseline>")
-    sources = {Path(annotations).name: sha256_file(annotations)}
-    if detections is not None:
-        sources[Path(detections).name] = sha256_file(detections)
     mode = "detections" if dets is not None else "oracle boxes (ground-truth human/object boxes and object classes)"
-    meta = {
-        "method": method or f"CLIP zero-shot ({clip.identity['model']}, {clip.identity['pretrained']}), {mode.split(' (')[0]}",
-        "adapter": "baseline-clip",
-        "adapter_version": "1",
-        "upstream": {"repo": "mlfoundations/open_clip", "files": ["src/open_clip/zero_shot_classifier.py"]},
-        "postprocess": {
-            "pairs": mode,
-            "crop": "union box of the pair",
-            "scores": "softmax over the 600 classes (model logit scale)" + (" x human score x object score" if dets else ""),
-            "classes_per_pair": "every HOI class of the pair's object class",
-            "nms": "none", "top_k": "none",
-        },
-        "box_frame": detections_box_frame if dets is not None else "gt",
-        "clip": clip.identity,
-        "prompts": prompt_id,
-        "device": clip.device,
-        "source_sha256": sources,
-        "counts": {"images": len(names), "pairs": len(pairs), "detections": m},
+    post = {
+        "pairs": mode,
+        "crop": "union box of the pair",
+        "scores": "softmax over the 600 classes (model logit scale)" + (" x human score x object score" if dets else ""),
+        "classes_per_pair": "every HOI class of the pair's object class",
+        "nms": "none", "top_k": "none",
     }
+    name = f"CLIP zero-shot ({clip.identity['model']}, {clip.identity['pretrained']}), {mode.split(' (')[0]}"
+    meta = baseline_meta(clip, prompt_id, postprocess=post, sources=[annotations, detections], method=method or name,
+                         extra={"box_frame": detections_box_frame if dets is not None else "gt",
+                                "counts": {"images": len(names), "pairs": len(pairs), "detections": m}})
     return {"predictions": predictions, "meta": meta}
