@@ -146,7 +146,9 @@ def convert_outputs(arrays: dict[str, np.ndarray], *, vocab: dict[str, Any], var
     images = [str(x) for x in arrays["image"]]
     if len(set(images)) != len(images):
         raise InputError(f"{source}: duplicate image names in 'image'")
-    pred_verb = np.asarray(arrays["pred_verb"], dtype=np.float64)
+    pred_verb = np.asarray(arrays["pred_verb"])
+    if pred_verb.dtype.kind != "f":
+        pred_verb = pred_verb.astype(np.float64)
     if pred_verb.shape[1] != len(verbs):
         raise InputError(f"{source}: 'pred_verb' has {pred_verb.shape[1]} columns, verb_indices.txt "
                          f"has {len(verbs)} verbs")
@@ -187,6 +189,7 @@ def convert_outputs(arrays: dict[str, np.ndarray], *, vocab: dict[str, Any], var
     ranking = top_k(pred_verb, verbs_kept)
     names = ["" if n == "blank" else n for n in nouns]
     boxes_l, conf_l, noun_l, cond_l = boxes.tolist(), conf.tolist(), noun.tolist(), cond.tolist()
+    ranking_l = ranking.tolist()
     counts = {"images": len(images), "frames": 0, "roles_dropped_oov": 0, "roles_dropped_pad": 0}
     out: dict[str, Any] = {}
     for i, image in enumerate(images):
@@ -212,7 +215,7 @@ def convert_outputs(arrays: dict[str, np.ndarray], *, vocab: dict[str, Any], var
                 frame[role] = {"noun": name, "box": box}
             frames[verb] = frame
         counts["frames"] += len(frames)
-        out[image] = {"verbs": [verbs[v] for v in ranking[i].tolist()], "frames": frames}
+        out[image] = {"verbs": [verbs[v] for v in ranking_l[i]], "frames": frames}
     return out, counts
 
 
