@@ -48,6 +48,7 @@ def _image(path, width, height, seed):
 
 @pytest.fixture(scope="module")
 def swig(tmp_path_factory):
+    pytest.importorskip("PIL")
     tmp_path = tmp_path_factory.mktemp("swig")
     ann = tmp_path / "SWiG_jsons"
     ann.mkdir()
