@@ -271,7 +271,11 @@ def collect_outputs(model, loader, *, info, vocab=None, annotations=None, top_k:
     """
     import torch
 
-    from tqdm.auto import tqdm
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # progress bars are optional here
+        def tqdm(iterable, **_):
+            return iterable
 
     voc = load_vocab(vocab=vocab, annotations=annotations)
     roles = read_lines(find_vocab_file("role_indices.txt", vocab=vocab, annotations=annotations), "role list")

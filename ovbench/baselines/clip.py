@@ -108,7 +108,7 @@ class ClipModel:
             "precision": "fp32",
             "preprocess": {k: (list(v) if isinstance(v, tuple) else v) for k, v in dict(cfg).items()},
         }
-        if is_file is False:
+        if not is_file:
             pcfg = open_clip.get_pretrained_cfg(model, pretrained) or {}
             self.identity["pretrained_source"] = {k: pcfg[k] for k in ("hf_hub", "url") if pcfg.get(k)}
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..adapters._common import read_imsitu_space, validate_gsr
 from ..errors import InputError
 from ..jsonio import load_json
@@ -101,8 +103,6 @@ def run_gsr(*, annotations, images, model: str, pretrained: str, split: str = "t
             return im.crop((x1, y1, x2, y2))
 
         crop_feats = clip.encode_images(items, load_crop, batch_size, "detections") if items else None
-
-    import numpy as np
 
     predictions: dict[str, Any] = {}
     row = 0
