@@ -106,6 +106,7 @@ def test_gsr_end_to_end(run_cli, tiny_model, swig, gsr_preds, tmp_path):
 
     packaged = (files("ovbench.data") / "prompts" / "clip_v1.json").read_bytes()
     assert meta["prompts"]["sha256"] == hashlib.sha256(packaged).hexdigest()
+    assert len(meta["prompts"]["resolved_sha256"]) == 64  # incl. open_clip's SIMPLE_IMAGENET_TEMPLATES
     again = tmp_path / "again.json"
     _run(run_cli, tiny_model, "-b", "ov-swig", "--annotations", ann, "--images", images, "--split", "dev", "-o", again)
     assert again.read_bytes() == out.read_bytes()

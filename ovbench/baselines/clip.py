@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, SpecError
-from ..jsonio import parse_json, read_bytes, sha256_file
+from ..jsonio import parse_json, read_bytes, sha256_file, sha256_hex
 
 INSTALL_HINT = 'the CLIP baseline needs the "clip" extra: pip install "ovbench[clip]"'
 DEFAULT_PROMPTS = "clip_v1.json"
@@ -96,6 +96,7 @@ class ClipModel:
             raise InputError(f"cannot load open_clip model {model!r} with pretrained {pretrained!r}: {exc}") from None
         net.eval()
         self.net, self.preprocess = net, preprocess
+        self.resolved: list[list[str]] = []  # every template list used, in order
         self.tokenizer = open_clip.get_tokenizer(model)
         cfg = getattr(net.visual, "preprocess_cfg", None) or {}
         self.identity = {
@@ -112,8 +113,28 @@ class ClipModel:
             pcfg = open_clip.get_pretrained_cfg(model, pretrained) or {}
             self.identity["pretrained_source"] = {k: pcfg[k] for k in ("hf_hub", "url") if pcfg.get(k)}
 
-    def classifier(self, classnames: list[str], templates: list[str]):
+    def templates(self, spec) -> list[str]:
+        """A prompt-file entry as format strings: a list as is, or ``"open_clip:NAME"`` for
+        open_clip's own template list ``NAME`` (``open_clip.zero_shot_metadata``), resolved
+        here and hashed into ``meta.prompts.resolved_sha256``."""
+        if isinstance(spec, str) and spec.startswith("open_clip:"):
+            from open_clip import zero_shot_metadata
+
+            name = spec.split(":", 1)[1]
+            found = getattr(zero_shot_metadata, name, None)
+            if not isinstance(found, (list, tuple)):
+                raise InputError(f"prompt entry {spec!r}: open_clip has no template list {name!r}")
+            out = [t("{}") if callable(t) else str(t) for t in found]
+        elif isinstance(spec, list) and spec and all(isinstance(t, str) and "{}" in t for t in spec):
+            out = list(spec)
+        else:
+            raise InputError(f"prompt entry {spec!r}: expected a list of templates with '{{}}' or 'open_clip:NAME'")
+        self.resolved.append(out)
+        return out
+
+    def classifier(self, classnames: list[str], templates):
         """(D, C) text classifier from open_clip's ``build_zero_shot_classifier``."""
+        templates = self.templates(templates)
         return self.open_clip.build_zero_shot_classifier(
             self.net, self.tokenizer, classnames, templates, num_classes_per_batch=64,
             device=self.device, use_tqdm=False)
@@ -147,7 +168,7 @@ def baseline_meta(clip: ClipModel, prompt_id: dict[str, str], *, method: str, po
         "upstream": {"repo": "mlfoundations/open_clip", "files": ["src/open_clip/zero_shot_classifier.py"]},
         "postprocess": postprocess,
         "clip": clip.identity,
-        "prompts": prompt_id,
+        "prompts": {**prompt_id, "resolved_sha256": sha256_hex(clip.resolved)},
         "device": clip.device,
         "source_sha256": {Path(p).name: sha256_file(p) for p in sources if p is not None},
         **extra,
