@@ -6,7 +6,7 @@ Writes synthetic raw outputs at full scale in each method's native format (25,20
 9,546 HICO-DET images x 100 detections) under ``--out`` (git-ignored), then for each adapter
 times (best of ``--repeat``):
 
-* ``read``: what the method's own reader needs (``pickle.load``; ``json.load``; GEN-VLKT:
+* ``read``: what the method's own reader needs (``read gc``: the same with the collector running) (``pickle.load``; ``json.load``; GEN-VLKT:
   ``json.load`` + ``eval`` of the repr, as its code reads it back; ``numpy.load`` of every array);
 * ``convert``: ``ovbench.adapters.convert`` (reading, mapping, validating; not writing);
 * ``write``: the deterministic JSON output (``ovbench.jsonio.dump_bytes``).
@@ -38,13 +38,14 @@ from ovbench.jsonio import dump_bytes  # noqa: E402
 N_GSR, N_HOI, DETS = 25_200, 9_546, 100
 
 
-def best_of(fn, repeat):
-    """Best wall time of ``fn`` with the cyclic garbage collector paused (the floor for reads)."""
+def best_of(fn, repeat, paused=True):
+    """Best wall time of ``fn``, by default with the cyclic garbage collector paused (the floor)."""
     times = []
     for _ in range(repeat):
         value = None
         gc.collect()
-        gc.disable()
+        if paused:
+            gc.disable()
         try:
             t = time.perf_counter()
             value = fn()
@@ -185,15 +186,17 @@ def main() -> None:
         ("gen-vlkt (results.json repr, 954,600 dets)", read_genvlkt,
          lambda: convert("gen-vlkt", out / "genvlkt_results.json")),
     ]
-    print(f"{'adapter':44s} {'read s':>8s} {'convert s':>10s} {'ratio':>6s} {'write s':>8s} {'peak MB':>8s}")
+    print(f"{'adapter':44s} {'read s':>8s} {'read gc':>8s} {'convert s':>10s} {'ratio':>6s} {'write s':>8s} "
+          f"{'peak MB':>8s}")
     for name, read, conv in cases:
         t_read, _ = best_of(read, args.repeat)
+        t_read_gc, _ = best_of(read, 1, paused=False)
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t_conv, result = best_of(conv, args.repeat)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t_write, _ = best_of(lambda: dump_bytes(result, check_finite=False), 1)  # as the CLI writes
         del result
-        print(f"{name:44s} {t_read:8.2f} {t_conv:10.2f} {t_conv / t_read:6.2f} {t_write:8.2f} "
+        print(f"{name:44s} {t_read:8.2f} {t_read_gc:8.2f} {t_conv:10.2f} {t_conv / t_read:6.2f} {t_write:8.2f} "
               f"{peak / 1024:8.0f}{'' if peak > base else ' (<=)'}", flush=True)
 
 

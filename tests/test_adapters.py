@@ -191,6 +191,8 @@ def test_bad_hoi_input_names_image_detection_field():
     msg = str(err.value)
     assert "HICO_test2015_00000007.jpg" in msg and "detection 1" in msg
     assert "'score'" in msg and "'object_box'" in msg
+    with pytest.raises(InputError, match="box has 7 numbers"):
+        convert("thid", {"scores": {1: [0.5]}, "boxes": {1: [[0] * 7]}, "keys": {1: [3]}})
     with pytest.raises(InputError, match="0-based official ids"):
         convert("cmd-se", {"scores": {600: [0.1]}, "boxes": {600: [[0] * 8]}, "keys": {600: [1]}})
 

@@ -281,7 +281,8 @@ def build_hoi(images: list[str], img_idx, human, obj, hoi, score, source: str) -
     out: dict[str, list] = {}
     for i, image in enumerate(images):
         a, b = int(bounds[i]), int(bounds[i + 1])
-        out[image] = [{"human_box": hl[j], "object_box": ol[j], "hoi": kl[j], "score": sl[j]} for j in range(a, b)]
+        out[image] = [{"human_box": h, "object_box": o, "hoi": k, "score": v}
+                      for h, o, k, v in zip(hl[a:b], ol[a:b], kl[a:b], sl[a:b])]
     return out
 
 

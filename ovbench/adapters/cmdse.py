@@ -62,13 +62,15 @@ def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = No
                              "expected equal lengths")
         if not len(s):
             continue
+        lens = np.fromiter(map(len, b), dtype=np.int64, count=len(b))
+        if (lens != 8).any():
+            row = int(np.argmax(lens != 8))
+            raise InputError(f"{source}: HOI {h}, entry {row} (image id {k[row]}): box has {int(lens[row])} "
+                             "numbers; expected 8 [hx1, hy1, hx2, hy2, ox1, oy1, ox2, oy2]")
         try:  # fromiter over the flattened rows: ~2x faster than asarray on nested lists
             b_arr = np.fromiter(itertools.chain.from_iterable(b), dtype=np.float64, count=8 * len(b)).reshape(-1, 8)
-        except (TypeError, ValueError):
-            b_arr = None
-        if b_arr is None or any(len(row) != 8 for row in b):
-            raise InputError(f"{source}: HOI {h}: every box must be 8 numbers "
-                             "[hx1, hy1, hx2, hy2, ox1, oy1, ox2, oy2]")
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{source}: HOI {h}: boxes must hold numbers ({exc})") from None
         parts_b.append(b_arr)
         parts_s.append(np.asarray(s, dtype=np.float64).reshape(-1))
         parts_k.append(np.asarray(k, dtype=np.int64).reshape(-1))
