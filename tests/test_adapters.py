@@ -228,6 +228,14 @@ def test_genvlkt_in_memory_preds():
                                                               "category_id": 1, "score": 0.1}]}])
 
 
+def test_jsl_top5_keyed_by_path(vocab):
+    top5 = json.loads((RAW / "jsl/top_5_verbs.json").read_text())
+    by_path = {f"./images_512/{k}": v for k, v in top5.items()}
+    a = convert("jsl", RAW / "jsl/results.json", top5=by_path, vocab=vocab)["predictions"]
+    b = convert("jsl", RAW / "jsl/results.json", top5=RAW / "jsl/top_5_verbs.json", vocab=vocab)["predictions"]
+    assert a == b
+
+
 def test_missing_inputs_say_what_to_pass(vocab, tmp_path):
     with pytest.raises(InputError, match="--top5"):
         convert("jsl", RAW / "jsl/results.json", vocab=vocab)

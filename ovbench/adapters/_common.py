@@ -255,9 +255,6 @@ def build_hoi(images: list[str], img_idx, human, obj, hoi, score, source: str) -
     score = np.asarray(score, dtype=np.float64).reshape(m)
     order = np.argsort(img_idx, kind="stable")
     bounds = np.searchsorted(img_idx[order], np.arange(len(images) + 1))
-    pos = np.empty(m, dtype=np.int64)
-    for i in range(len(images)):
-        pos[order[bounds[i]:bounds[i + 1]]] = np.arange(bounds[i + 1] - bounds[i])
     checks = []
     for name, box in (("human_box", human), ("object_box", obj)):
         checks.append((~np.isfinite(box).all(1), name, "expected 4 finite numbers"))
@@ -270,11 +267,12 @@ def build_hoi(images: list[str], img_idx, human, obj, hoi, score, source: str) -
     for mask, _, _ in checks:
         bad_rows |= mask
     for row in np.flatnonzero(bad_rows)[:40].tolist():
+        pos = int(np.count_nonzero(img_idx[:row] == img_idx[row]))  # index within its image
         for mask, field, msg in checks:
             if mask[row]:
                 val = {"human_box": human[row].tolist(), "object_box": obj[row].tolist(),
                        "hoi": hoi_f[row], "score": score[row]}[field]
-                problems.add(f"image {images[img_idx[row]]!r}, detection {pos[row]}: field {field!r}: {msg}, got {val!r}")
+                problems.add(f"image {images[img_idx[row]]!r}, detection {pos}: field {field!r}: {msg}, got {val!r}")
     problems.count += max(0, int(bad_rows.sum()) - min(int(bad_rows.sum()), 40))
     problems.raise_if_any("The raw output does not convert to valid ovbench HOI predictions.")
     hl, ol, kl, sl = human[order].tolist(), obj[order].tolist(), hoi_f[order].astype(np.int64).tolist(), score[order].tolist()

@@ -14,11 +14,23 @@ count as wrong.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..errors import InputError, SpecError
 from ..jsonio import load_json
 from ._common import SYNSET_RE, box_problem, is_path, make_meta, role_orders
+
+
+def _by_file_name(data: dict, source: str) -> dict:
+    """Key by bare file name: the verb model may key by path (``./images_512/x.jpg``)."""
+    out = {}
+    for key, value in data.items():
+        name = os.path.basename(str(key))
+        if name in out:
+            raise InputError(f"{source}: image {name!r} appears twice (as {key!r})")
+        out[name] = value
+    return out
 
 
 def convert(raw: Any, *, info, top5=None, annotations=None, vocab=None, method=None,
@@ -34,6 +46,8 @@ def convert(raw: Any, *, info, top5=None, annotations=None, vocab=None, method=N
     ranking = load_json(top5, "top_5_verbs.json") if is_path(top5) else top5
     if not isinstance(results, dict) or not isinstance(ranking, dict):
         raise InputError(f"{source}: expected JSON objects keyed by image name")
+    results = _by_file_name(results, source)
+    ranking = _by_file_name(ranking, tsource)
     orders = role_orders(vocab=vocab, annotations=annotations)
     counts = {"images": 0, "roles_dropped_oov": 0, "roles_dropped_pad": 0, "images_without_frame": 0}
     out: dict[str, Any] = {}
