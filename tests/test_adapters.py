@@ -49,11 +49,13 @@ def _cases(vocab):
         "jsl": (["jsl", RAW / "jsl/results.json", "--top5", RAW / "jsl/top_5_verbs.json", "--vocab", vocab],
                 RAW / "jsl/expected.json"),
         "cmd-se": (["cmd-se", RAW / "cmdse/preds.pkl"], RAW / "cmdse/expected.json"),
+        "thid": (["thid", RAW / "cmdse/preds.pkl"], RAW / "cmdse/expected_thid.json"),
         "gen-vlkt": (["gen-vlkt", RAW / "genvlkt/results.json"], RAW / "genvlkt/expected.json"),
+        "hoiclip": (["hoiclip", RAW / "genvlkt/results.json"], RAW / "genvlkt/expected_hoiclip.json"),
     }
 
 
-@pytest.mark.parametrize("case", ["coformer", "mipd", "clipsitu", "jsl", "cmd-se", "gen-vlkt"])
+@pytest.mark.parametrize("case", ["coformer", "mipd", "clipsitu", "jsl", "cmd-se", "thid", "gen-vlkt", "hoiclip"])
 def test_golden(case, vocab, tmp_path, run_cli):
     args, golden = _cases(vocab)[case]
     out = tmp_path / "preds.json"
