@@ -34,7 +34,7 @@ UPSTREAM_DEFAULTS = {
     "cmd-se": {"score": "softmax(logits) * sigmoid(box_score)^2", "score_threshold": 1e-4,
                "nms": "per-class NMS 0.5 on person boxes OR object boxes",
                "dropped_images": "no annotations (112) and only-no_interaction (--ignore_non_interaction true)"},
-    "thid": {"score": "sigmoid(logits) * sigmoid(box_score)^1", "score_threshold": 0.01,
+    "thid": {"score": "softmax(logits) * sigmoid(box_score)^1", "score_threshold": 0.01,
              "nms": "per-class NMS 0.5 on person boxes OR object boxes",
              "dropped_images": "no annotations (112) and only-no_interaction"},
 }
