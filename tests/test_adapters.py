@@ -271,3 +271,18 @@ def test_hoi_goldens_round_trip_through_scorer():
         result = hicodet.score_files(RAW / golden, annotations=ann)
         assert result["metrics"]
         assert result["method"]["box_frame"] == "model"
+
+
+def test_bad_model_outputs_name_image_and_array(vocab):
+    with np.load(RAW / "coformer/outputs.npz") as z:
+        arrays = {k: z[k].copy() for k in z.files}
+    bad = {**arrays, "pred_bbox_conf": arrays["pred_bbox_conf"].copy()}
+    bad["pred_bbox_conf"][1, 0, 0] = np.nan
+    with pytest.raises(InputError, match="pred_bbox_conf"):
+        convert("coformer", bad, annotations=vocab, split="dev")
+    bad = {**arrays, "pred_bbox": arrays["pred_bbox"].copy(), "pred_bbox_conf": np.ones_like(arrays["pred_bbox_conf"])}
+    bad["pred_bbox"][2, 0, 0, 2] = -0.1
+    with pytest.raises(InputError, match="image 'raining_3.jpg': candidate 0, role row 0"):
+        convert("coformer", bad, annotations=vocab, split="dev")
+    with pytest.raises(InputError, match="missing arrays"):
+        convert("coformer", {k: v for k, v in arrays.items() if k != "cond_verb"}, annotations=vocab, split="dev")

@@ -180,6 +180,8 @@ def convert_outputs(arrays: dict[str, np.ndarray], *, vocab: dict[str, Any], var
         lb = letterbox(w, h, min_side=variant["min_side"], max_side=variant["max_side"], canvas=variant["canvas"])
     raw_box = np.asarray(arrays["pred_bbox"], dtype=np.float64)
     boxes = undo_letterbox(raw_box, lb, variant["canvas"])
+    if not np.isfinite(conf[cond >= 0]).all():
+        raise InputError(f"{source}: 'pred_bbox_conf' holds NaN or infinite logits")
     used = (conf >= 0) & (cond[:, :, None] >= 0)
     bad = used & ~(np.isfinite(boxes).all(-1) & (raw_box[..., 2] >= 0) & (raw_box[..., 3] >= 0))
     if bad.any():
@@ -205,6 +207,9 @@ def convert_outputs(arrays: dict[str, np.ndarray], *, vocab: dict[str, Any], var
             if verb not in orders:
                 raise InputError(f"{source}: image {image!r}: verb {verb!r} has no role order in "
                                  "imsitu_space.json; are both files from the same SWiG_jsons folder?")
+            if len(orders[verb]) > noun.shape[2]:
+                raise InputError(f"{source}: verb {verb!r} has {len(orders[verb])} roles, the outputs "
+                                 f"hold {noun.shape[2]} role rows")
             frame = {}
             for j, role in enumerate(orders[verb]):
                 name = names[noun_l[i][k][j]]
