@@ -1,0 +1,121 @@
+"""Adapters: third-party methods' native outputs -> validated ovbench predictions.
+
+Each adapter follows one upstream repository (:attr:`AdapterInfo.upstream_repo`), maps that
+method's own index orders to names (verbs, noun synsets, HOI ids), undoes its box space, records
+every post-processing choice in ``meta.postprocess`` and validates what it produces before anything
+is written. The registry is an explicit table: registering a name twice raises, and an unknown
+name raises :class:`~ovbench.errors.SpecError` listing the registered ones::
+
+    from ovbench.adapters import convert, list_adapters
+    preds = convert("cmd-se", "output/preds.pkl")           # -> {"predictions": ..., "meta": ...}
+    preds = convert("clipsitu", "dev.pkl", annotations="SWiG_jsons", split="dev",
+                    verb_scores="dev_scores.pkl")
+
+Adapter modules import nothing heavy at import time; the CoFormer-family model loop imports
+torch lazily, inside the function that runs a model.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import SpecError, did_you_mean
+
+
+@dataclass(frozen=True)
+class AdapterInfo:
+    """One registered adapter: what it reads and which upstream code it follows."""
+
+    name: str
+    benchmark: str  # "ov-swig" or "hico-det"
+    module: str  # module path; it defines ``convert(raw, *, info, **options)``
+    method: str  # default method name recorded in meta
+    upstream_repo: str
+    upstream_files: tuple[str, ...]
+    input_format: str
+    version: str = "1"
+    variant: dict[str, Any] = field(default_factory=dict)
+
+
+_REGISTRY: dict[str, AdapterInfo] = {}
+
+
+def register(info: AdapterInfo) -> AdapterInfo:
+    """Add an adapter; a name can be registered once."""
+    if info.name in _REGISTRY:
+        raise ValueError(f"adapter {info.name!r} is already registered (by {_REGISTRY[info.name].module})")
+    _REGISTRY[info.name] = info
+    return info
+
+
+_GSR_MODEL = "ovbench.adapters.coformer"
+_FORWARD = "forward outputs per candidate verb: .npz (collect_outputs) or model + loader"
+for _name, _method, _repo, _files, _variant in (
+    ("coformer", "CoFormer", "jhcho99/CoFormer",
+     ("datasets/swig.py", "util/misc.py", "util/box_ops.py", "models/coformer.py", "inference.py"),
+     {"canvas": 700, "min_side": 512, "max_side": 700, "noun_key": "pred_noun_3"}),
+    ("gsrtr", "GSRTR", "jhcho99/GSRTR",
+     ("datasets/swig.py", "util/misc.py", "models/gsrtr.py"),
+     {"canvas": 700, "min_side": 512, "max_side": 700, "noun_key": "pred_noun"}),
+    ("opensu", "OpenSU", "RuipingL/OpenSU",
+     ("datasets/swig.py", "util/misc.py", "models/coformer.py"),
+     {"canvas": 700, "min_side": 512, "max_side": 700, "noun_key": "pred_noun_3"}),
+    ("mipd", "MIPD (Ov-GSR)", "caicch/Ov-GSR",
+     ("datasets/swig.py", "models/ovgsr.py", "models/transformer.py", "util/misc.py"),
+     {"canvas": 336, "min_side": 246, "max_side": 336, "noun_key": "pred_noun"}),
+):
+    register(AdapterInfo(_name, "ov-swig", _GSR_MODEL, _method, _repo, _files, _FORWARD, variant=_variant))
+
+register(AdapterInfo(
+    "clipsitu", "ov-swig", "ovbench.adapters.clipsitu", "ClipSitu", "LUNAProject22/CLIPSitu",
+    ("utils/imsitu_encoder.py", "train_and_eval.py", "verb_pred.py", "main.py"),
+    "saved_noun_preds/<split>.pkl + --verb-scores <split>_scores.pkl"))
+register(AdapterInfo(
+    "jsl", "ov-swig", "ovbench.adapters.jsl", "JSL (SWiG)", "allenai/swig",
+    ("JSL/verb/main.py", "JSL/inference.py"),
+    "results.json + --top5 top_5_verbs.json"))
+for _name, _method, _repo, _files in (
+    ("cmd-se", "CMD-SE", "ltttpku/CMD-SE-release", ("engine.py", "datasets/hico_evaluator.py", "models/model.py")),
+    ("thid", "THID", "scwangdyd/promting_hoi", ("engine.py", "datasets/hico_evaluator.py", "models/model.py")),
+):
+    register(AdapterInfo(_name, "hico-det", "ovbench.adapters.cmdse", _method, _repo, _files,
+                         "preds.pkl (HICOEvaluator.save_preds)"))
+for _name, _method, _repo, _files in (
+    ("gen-vlkt", "GEN-VLKT", "YueLiao/gen-vlkt", ("datasets/hico_eval_triplet.py", "models/gen_vlkt.py")),
+    ("hoiclip", "HOICLIP", "Artanic30/HOICLIP", ("datasets/datasets_gen/hico_eval_triplet.py",)),
+):
+    register(AdapterInfo(_name, "hico-det", "ovbench.adapters.genvlkt", _method, _repo, _files,
+                         "results.json repr dump (args.json_file) or evaluator.preds"))
+
+
+def get_adapter(name: str) -> AdapterInfo:
+    """The registered adapter ``name``; :class:`SpecError` with the choices otherwise."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        names = ", ".join(sorted(_REGISTRY))
+        raise SpecError(
+            f"unknown adapter {name!r}; registered adapters: {names}.{did_you_mean(name, _REGISTRY)} "
+            "See `ovbench convert --list`."
+        ) from None
+
+
+def list_adapters() -> list[AdapterInfo]:
+    """Every registered adapter, sorted by name."""
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def convert(name: str, raw: Any, **options: Any) -> dict[str, Any]:
+    """Convert ``raw`` (a path, or an in-memory object where the adapter allows it) with adapter
+    ``name``; returns ``{"predictions": ..., "meta": ...}``, already validated."""
+    from ..jsonio import gc_paused
+
+    info = get_adapter(name)
+    module = importlib.import_module(info.module)
+    with gc_paused():  # millions of small containers: the cyclic collector only slows this down
+        return module.convert(raw, info=info, **options)
+
+
+__all__ = ["AdapterInfo", "convert", "get_adapter", "list_adapters", "register"]

@@ -1,0 +1,316 @@
+"""Shared pieces of the adapters: vocabulary readers, safe input readers, output validation, meta.
+
+Nothing here imports torch. Vocabulary files are always the user's own copies (the
+``SWiG_jsons`` folder given as ``--annotations`` or ``--vocab``); ovbench ships none of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import pickle
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, Problems
+from ..jsonio import load_json, read_bytes, sha256_file
+
+SYNSET_RE = re.compile(r"^n\d{8}$")
+N_HOI = 600
+
+# --------------------------------------------------------------------------------------------
+# Locating and reading the SWiG vocabulary files
+
+
+def find_vocab_file(name: str, *, vocab: str | os.PathLike | None = None,
+                    annotations: str | os.PathLike | None = None) -> Path:
+    """Find ``name`` in ``vocab`` (a folder), else beside/inside ``annotations``.
+
+    Raises :class:`InputError` listing every place looked at and how to fix it.
+    """
+    places: list[Path] = []
+    for base in (vocab, annotations):
+        if base is None:
+            continue
+        p = Path(base)
+        places.append(p if p.is_dir() else p.parent)
+    for folder in places:
+        if (folder / name).is_file():
+            return folder / name
+    looked = ", ".join(str(p) for p in places) or "nowhere (neither --vocab nor --annotations given)"
+    raise InputError(
+        f"{name}: not found; looked in {looked}. It ships with SWiG (SWiG_jsons/{name}); "
+        f"pass the folder that holds it with --vocab DIR (or --annotations SWiG_jsons)."
+    )
+
+
+def read_lines(path: Path, what: str) -> list[str]:
+    """Non-empty lines of a text file, stripped (``verb_indices.txt``, ``role_indices.txt``)."""
+    text = read_bytes(path, what).decode("utf-8")
+    lines = [ln.strip() for ln in text.splitlines()]
+    out = [ln for ln in lines if ln]
+    if len(set(out)) != len(out):
+        raise InputError(f"{path}: duplicate entries; expected one distinct name per line")
+    return out
+
+
+def read_train_classes(path: Path) -> list[str]:
+    """``train_classes.csv`` (``name,index``) as a list indexed by class index.
+
+    Expected layout (SWiG, CoFormer, MIPD): ``blank,0``, synsets ``1..9926``, ``oov,9927``,
+    ``Pad,9928``; any size is accepted as long as the indices are exactly ``0..n-1``.
+    """
+    text = read_bytes(path, "class list").decode("utf-8")
+    by_index: dict[int, str] = {}
+    for lineno, row in enumerate(csv.reader(io.StringIO(text)), 1):
+        if not row:
+            continue
+        if len(row) != 2:
+            raise InputError(f"{path}: line {lineno}: expected 'name,index', got {row!r}")
+        try:
+            idx = int(row[1])
+        except ValueError:
+            raise InputError(f"{path}: line {lineno}: index {row[1]!r} is not an integer") from None
+        if idx in by_index:
+            raise InputError(f"{path}: line {lineno}: index {idx} appears twice")
+        by_index[idx] = row[0]
+    if sorted(by_index) != list(range(len(by_index))):
+        raise InputError(f"{path}: class indices are not exactly 0..{len(by_index) - 1}")
+    return [by_index[i] for i in range(len(by_index))]
+
+
+def read_imsitu_space(path: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """``imsitu_space.json`` -> (``{verb: role order}``, ``{synset: gloss list}``)."""
+    space = load_json(path, "imsitu_space.json")
+    if not isinstance(space, dict) or not isinstance(space.get("verbs"), dict):
+        raise InputError(f"{path}: expected an object with a 'verbs' object (imsitu_space.json)")
+    orders: dict[str, list[str]] = {}
+    for verb, info in space["verbs"].items():
+        order = info.get("order") if isinstance(info, dict) else None
+        if not isinstance(order, list) or not all(isinstance(r, str) for r in order):
+            raise InputError(f"{path}: verb {verb!r}: field 'order': expected a list of role names")
+        orders[verb] = order
+    nouns: dict[str, list[str]] = {}
+    for syn, info in (space.get("nouns") or {}).items():
+        gloss = info.get("gloss") if isinstance(info, dict) else None
+        nouns[syn] = [str(g) for g in gloss] if isinstance(gloss, list) and gloss else [syn]
+    return orders, nouns
+
+
+def role_orders(*, vocab=None, annotations=None) -> dict[str, list[str]]:
+    """Per-verb role order (``imsitu_space.json`` ``order``), found as :func:`find_vocab_file`."""
+    return read_imsitu_space(find_vocab_file("imsitu_space.json", vocab=vocab, annotations=annotations))[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Safe pickle reading
+
+_SAFE_GLOBALS = {
+    ("builtins", "list"), ("builtins", "dict"), ("builtins", "tuple"), ("builtins", "set"),
+    ("builtins", "frozenset"), ("builtins", "float"), ("builtins", "int"), ("builtins", "str"),
+    ("collections", "OrderedDict"), ("collections", "defaultdict"),
+    ("numpy", "ndarray"), ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+}
+# Pickled CPU tensors (ClipSitu's verb scores): unpickling them needs torch itself.
+_TORCH_GLOBALS = {
+    ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"),
+    ("torch.storage", "_load_from_bytes"), ("torch", "FloatStorage"), ("torch", "HalfStorage"),
+    ("torch", "DoubleStorage"), ("torch", "LongStorage"), ("torch", "IntStorage"),
+}
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    def __init__(self, fh, source: str):
+        super().__init__(fh)
+        self.source = source
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in _SAFE_GLOBALS:
+            return super().find_class(module, name)
+        if (module, name) in _TORCH_GLOBALS:
+            try:
+                import importlib
+
+                importlib.import_module("torch")
+            except ImportError:
+                raise InputError(
+                    f"{self.source}: holds torch tensors, so reading it needs PyTorch; "
+                    "install it (pip install torch) or re-save the values as numpy arrays"
+                ) from None
+            return super().find_class(module, name)
+        raise InputError(
+            f"{self.source}: refusing to unpickle {module}.{name}: only plain containers, numbers, "
+            "strings, numpy arrays and torch tensors are allowed in a raw output pickle"
+        )
+
+
+def load_pickle(path: str | os.PathLike, what: str = "pickle file") -> Any:
+    """Unpickle ``path`` allowing only data types (no arbitrary code), errors name the file."""
+    data = read_bytes(path, what)
+    try:
+        return _SafeUnpickler(io.BytesIO(data), str(path)).load()
+    except InputError:
+        raise
+    except Exception as exc:  # truncated or foreign data
+        raise InputError(f"{path}: not a readable pickle ({type(exc).__name__}: {exc})") from None
+
+
+def as_array(value: Any) -> np.ndarray:
+    """A sequence, numpy array or CPU torch tensor as a float64 numpy array."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value, dtype=np.float64)
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the ``k`` highest scores per row, best first; ties -> lower index.
+
+    Same result as ``np.argsort(-scores, kind="stable")[:, :k]``, without sorting whole rows.
+    """
+    n, m = scores.shape
+    k = min(k, m)
+    if k == 0 or n == 0:
+        return np.zeros((n, k), dtype=np.int64)
+    cand = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    vals = np.take_along_axis(scores, cand, axis=1)
+    kth = vals.min(axis=1)
+    exact = (scores >= kth[:, None]).sum(axis=1) == k  # no tie straddles the k-th place
+    order = np.lexsort((cand, -vals), axis=1) if n else cand
+    out = np.take_along_axis(cand, order, axis=1)
+    for row in np.flatnonzero(~exact).tolist():
+        out[row] = np.argsort(-scores[row], kind="stable")[:k]
+    return out.astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------------
+# Output validation (structural, before anything is written)
+
+
+def box_problem(box: Any) -> str | None:
+    if box is None:
+        return None
+    if not isinstance(box, (list, tuple)) or len(box) != 4:
+        return f"expected [x1, y1, x2, y2] or null, got {box!r}"
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in box):
+        return f"expected 4 finite numbers, got {box!r}"
+    if box[2] < box[0] or box[3] < box[1]:
+        return f"x2 < x1 or y2 < y1 in {box!r}"
+    return None
+
+
+def validate_gsr(predictions: Mapping[str, Any], source: str,
+                 orders: Mapping[str, list[str]] | None = None, verbs: Iterable[str] | None = None) -> None:
+    """Check GSR predictions structurally; with ``orders`` (imsitu_space) also each frame's verb
+    and roles by name, with ``verbs`` (the verb vocabulary) the ranked verbs."""
+    known = set(verbs) if verbs is not None else (set(orders) if orders is not None else None)
+    problems = Problems(source)
+    for image, entry in predictions.items():
+        where = f"image {image!r}"
+        ranked = entry.get("verbs")
+        if not isinstance(ranked, list) or not all(isinstance(v, str) for v in ranked):
+            problems.add(f"{where}: field 'verbs': expected a list of verb names")
+            continue
+        if len(set(ranked)) != len(ranked):
+            problems.add(f"{where}: field 'verbs': duplicate verbs in {ranked!r}")
+        for verb in ranked:
+            if known is not None and verb not in known:
+                problems.add(f"{where}: field 'verbs': unknown verb {verb!r}")
+        for verb, frame in (entry.get("frames") or {}).items():
+            if orders is not None and verb not in orders:
+                problems.add(f"{where}: frames[{verb!r}]: unknown verb")
+                continue
+            for role, slot in frame.items():
+                if orders is not None and role not in orders[verb]:
+                    problems.add(f"{where}: frames[{verb!r}]: role {role!r} is not a role of {verb!r}")
+                noun = slot.get("noun")
+                if not isinstance(noun, str) or (noun and not SYNSET_RE.match(noun)):
+                    problems.add(f"{where}: frames[{verb!r}][{role!r}].noun: expected 'n########' or '', got {noun!r}")
+                bad = box_problem(slot.get("box"))
+                if bad:
+                    problems.add(f"{where}: frames[{verb!r}][{role!r}].box: {bad}")
+    problems.raise_if_any("The raw output does not convert to valid ovbench GSR predictions.")
+
+
+def build_hoi(images: list[str], img_idx, human, obj, hoi, score, source: str) -> dict[str, list]:
+    """Validate flat detection arrays (vectorised) and group them per image, keeping their order.
+
+    ``img_idx`` (M,) indexes ``images``; ``human``/``obj`` (M, 4) boxes; ``hoi`` (M,) 0-based ids;
+    ``score`` (M,). Raises :class:`InputError` naming image, detection index (within its image)
+    and field for every problem found (first 20 shown).
+    """
+    img_idx = np.asarray(img_idx, dtype=np.int64).reshape(-1)
+    m = len(img_idx)
+    human = np.asarray(human, dtype=np.float64).reshape(m, 4)
+    obj = np.asarray(obj, dtype=np.float64).reshape(m, 4)
+    hoi_f = np.asarray(hoi, dtype=np.float64).reshape(m)
+    score = np.asarray(score, dtype=np.float64).reshape(m)
+    order = np.argsort(img_idx, kind="stable")
+    bounds = np.searchsorted(img_idx[order], np.arange(len(images) + 1))
+    checks = []
+    for name, box in (("human_box", human), ("object_box", obj)):
+        checks.append((~np.isfinite(box).all(1), name, "expected 4 finite numbers"))
+        checks.append(((box[:, 2] < box[:, 0]) | (box[:, 3] < box[:, 1]), name, "x2 < x1 or y2 < y1"))
+    checks.append((~np.isfinite(hoi_f) | (hoi_f != np.round(hoi_f)) | (hoi_f < 0) | (hoi_f >= N_HOI),
+                   "hoi", "expected an integer in 0..599"))
+    checks.append((~np.isfinite(score), "score", "expected a finite number"))
+    problems = Problems(source)
+    bad_rows = np.zeros(m, dtype=bool)
+    for mask, _, _ in checks:
+        bad_rows |= mask
+    for row in np.flatnonzero(bad_rows)[:40].tolist():
+        pos = int(np.count_nonzero(img_idx[:row] == img_idx[row]))  # index within its image
+        for mask, field, msg in checks:
+            if mask[row]:
+                val = {"human_box": human[row].tolist(), "object_box": obj[row].tolist(),
+                       "hoi": hoi_f[row], "score": score[row]}[field]
+                problems.add(f"image {images[img_idx[row]]!r}, detection {pos}: field {field!r}: {msg}, got {val!r}")
+    problems.count += max(0, int(bad_rows.sum()) - min(int(bad_rows.sum()), 40))
+    problems.raise_if_any("The raw output does not convert to valid ovbench HOI predictions.")
+    hl, ol, kl, sl = human[order].tolist(), obj[order].tolist(), hoi_f[order].astype(np.int64).tolist(), score[order].tolist()
+    out: dict[str, list] = {}
+    for i, image in enumerate(images):
+        a, b = int(bounds[i]), int(bounds[i + 1])
+        out[image] = [{"human_box": h, "object_box": o, "hoi": k, "score": v}
+                      for h, o, k, v in zip(hl[a:b], ol[a:b], kl[a:b], sl[a:b])]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Meta block
+
+
+def make_meta(info, *, method: str | None, postprocess: dict[str, Any],
+              sources: Iterable[str | os.PathLike], box_frame: str | None = None,
+              extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``meta`` block every adapter writes (copied by the scorer into ``result.method``)."""
+    meta: dict[str, Any] = {
+        "method": method or info.method,
+        "adapter": info.name,
+        "adapter_version": info.version,
+        "upstream": {"repo": info.upstream_repo, "files": list(info.upstream_files)},
+        "postprocess": postprocess,
+        "source_sha256": {Path(s).name: sha256_file(s) for s in sources},
+    }
+    if box_frame is not None:
+        meta["box_frame"] = box_frame
+    if extra:
+        meta.update(extra)
+    return meta
+
+
+def is_path(raw: Any) -> bool:
+    return isinstance(raw, (str, os.PathLike))
+
+
+def hico_file_name(image_id: int) -> str:
+    """HICO-DET test file name of an integer image id (``HICO_test2015_%08d.jpg``)."""
+    return f"HICO_test2015_{int(image_id):08d}.jpg"

@@ -1,0 +1,104 @@
+"""GEN-VLKT and HOICLIP: ``results.json`` dump or in-memory ``evaluator.preds`` -> HOI predictions.
+
+``HICOEvaluator.__init__`` (``YueLiao/gen-vlkt: datasets/hico_eval_triplet.py``; HOICLIP:
+``datasets/datasets_gen/hico_eval_triplet.py``) builds, per test image::
+
+    {'filename': 'HICO_test2015_00000001.jpg',
+     'predictions': [{'bbox': [x1, y1, x2, y2]}, ...],          # subjects then objects
+     'hoi_prediction': [{'subject_id', 'object_id', 'category_id', 'score'}, ...]}
+
+after fusing scores (``hoi + obj^2``), keeping the top 100 per image and, with
+``--use_nms_filter`` (every released config), pairwise triplet NMS; then writes
+``json.dumps(str({'preds': ..., 'gts': ...}))`` to ``args.json_file``. ``category_id`` is the
+0-based official HOI id; boxes are continuous original-image pixels (the ``model`` frame). The
+human box of a detection is ``predictions[subject_id]``, its object box
+``predictions[object_id]``. The dump is read with :mod:`ovbench.adapters.pyrepr` (never ``eval``);
+the list itself (``evaluator.preds``) can be passed in Python instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, SpecError
+from ..jsonio import parse_json, read_bytes
+from ._common import build_hoi, is_path, make_meta
+from .pyrepr import parse_repr
+
+UPSTREAM_DEFAULTS = {"score": "hoi_score + obj_score^2", "top_k_per_image": 100,
+                     "nms": "pairwise triplet NMS, IoU_h^1 * IoU_o^0.5 > 0.7, +1-pixel areas "
+                            "(--use_nms_filter, in every released config)"}
+
+
+def load_dump(path, source: str) -> list:
+    """The ``preds`` list of a GEN-VLKT/HOICLIP ``results.json`` dump.
+
+    The file is one JSON string literal. Without backslash escapes its content is the bytes
+    between the quotes, which saves decoding the string; otherwise it is JSON-decoded first.
+    """
+    data = read_bytes(path, "GEN-VLKT results.json").strip()
+    if len(data) >= 2 and data[:1] == b'"' and data[-1:] == b'"' and b"\\" not in data:
+        text: Any = data[1:-1]
+    else:
+        text = parse_json(data, source)
+    value = parse_repr(text, source) if isinstance(text, (str, bytes)) else text
+    if isinstance(value, dict):
+        value = value.get("preds")
+    if not isinstance(value, list):
+        raise InputError(f"{source}: expected {{'preds': [...], 'gts': [...]}} (HICOEvaluator dump)")
+    return value
+
+
+def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None,
+            **unused) -> dict[str, Any]:
+    """``ovbench convert --from gen-vlkt|hoiclip results.json``."""
+    if unused:
+        raise SpecError(f"adapter {info.name!r} takes no option(s) {sorted(unused)}")
+    source = str(raw) if is_path(raw) else "<evaluator.preds>"
+    preds = load_dump(raw, source) if is_path(raw) else raw
+    images: list[str] = []
+    seen: set[str] = set()
+    idx, hb, ob, hoi, score = [], [], [], [], []
+    for n, entry in enumerate(preds):
+        try:
+            name = str(entry["filename"])
+            boxes = [p["bbox"] for p in entry["predictions"]]
+            hois = entry["hoi_prediction"]
+        except (KeyError, TypeError) as exc:
+            raise InputError(f"{source}: preds[{n}]: expected 'filename', 'predictions' [{{'bbox'}}] "
+                             f"and 'hoi_prediction' ({type(exc).__name__}: {exc})") from None
+        if name in seen:
+            raise InputError(f"{source}: image {name!r} appears twice")
+        seen.add(name)
+        i = len(images)
+        images.append(name)
+        for d, h in enumerate(hois):
+            try:
+                s, o = h["subject_id"], h["object_id"]
+                if s < 0 or o < 0:
+                    raise IndexError("negative box index")
+                hb.append(boxes[s])
+                ob.append(boxes[o])
+                hoi.append(h["category_id"])
+                score.append(h["score"])
+            except (KeyError, TypeError, IndexError) as exc:
+                raise InputError(f"{source}: image {name!r}, detection {d}: expected subject_id/object_id "
+                                 f"indexing its {len(boxes)} boxes, category_id and score "
+                                 f"({type(exc).__name__}: {exc})") from None
+            idx.append(i)
+    m = len(idx)
+    try:
+        arrays = [np.asarray(a, dtype=np.float64) for a in (hb, ob, hoi, score)]
+        arrays[0], arrays[1] = arrays[0].reshape(m, 4), arrays[1].reshape(m, 4)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{source}: boxes must be 4 numbers and category_id/score numbers ({exc})") from None
+    predictions = build_hoi(images, np.asarray(idx, dtype=np.int64), *arrays, source)
+    up = dict(UPSTREAM_DEFAULTS)
+    up.update(upstream or {})
+    post = {"adapter": "none (detections copied in dump order)", "upstream": up}
+    meta = make_meta(info, method=method, postprocess=post, box_frame="model",
+                     sources=[raw] if is_path(raw) else [],
+                     extra={"counts": {"images": len(images), "detections": m}})
+    return {"predictions": predictions, "meta": meta}
