@@ -39,6 +39,15 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
         atomic_write(tmp_path / "nope" / "x.json", b"data")
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_current_umask()
+
+
+def _current_umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def test_problems_collects_then_raises():
