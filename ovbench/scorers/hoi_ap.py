@@ -1,0 +1,165 @@
+"""Primitives of HICO-DET mAP: threshold grids, pair IoU, greedy matching, 11-point AP.
+
+Reference reproduced: ywchao/ho-rcnn ``evaluation/VOCevaldet_bboxpair.m`` (matching, AP) and
+``evaluation/eval_one.m`` (ground truth, averages). Peer conventions (GEN-VLKT
+``datasets/hico_eval_triplet.py``, THID/CMD-SE ``datasets/hico_evaluator.py``) are selected by
+name. Everything here is pure numpy on flat arrays; no I/O.
+
+Array conventions: ``boxes`` are (n, 8) float64 ``[hx1, hy1, hx2, hy2, ox1, oy1, ox2, oy2]``
+in the ground truth's pixel frame; ``hoi`` and ``image`` are int64 ids.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+IOU_CONVENTIONS = ("plus1", "plus1-touching-zero", "continuous")
+THRESHOLD_GRIDS = ("matlab-colon", "numpy-arange", "i/10")
+MIN_OVERLAP = 0.5
+
+
+def matlab_colon(a: float, step: float, b: float) -> np.ndarray:
+    """``a:step:b`` exactly as MATLAB builds it.
+
+    MATLAB's colon operator is symmetric: the first half is ``a + k*step`` and the second half
+    ``b - (n-k)*step``, with the exact midpoint ``(a+b)/2`` when ``n`` is even. For ``0:0.1:1``
+    this gives 0.30000000000000004, 0.6 and 0.7 where ``np.arange`` gives 0.30000000000000004,
+    0.6000000000000001 and 0.7000000000000001 and ``i/10`` gives 0.3, 0.6, 0.7. A class whose
+    recall lands exactly on one of these values scores differently under each grid, so the
+    official profile must use this one.
+    """
+    n = int(np.floor((b - a) / step + 1e-10))
+    out = np.empty(n + 1, dtype=np.float64)
+    for k in range(n // 2 + 1):
+        out[k] = a + k * step
+        out[n - k] = b - k * step
+    if n % 2 == 0:
+        out[n // 2] = (a + b) / 2
+    return out
+
+
+def thresholds(grid: str) -> np.ndarray:
+    """The 11 recall thresholds of an 11-point AP grid (see :data:`THRESHOLD_GRIDS`)."""
+    if grid == "matlab-colon":
+        return matlab_colon(0.0, 0.1, 1.0)
+    if grid == "numpy-arange":
+        return np.arange(0.0, 1.1, 0.1)
+    if grid == "i/10":
+        return np.array([i / 10.0 for i in range(11)])
+    raise ValueError(f"unknown threshold grid {grid!r}; available: {', '.join(THRESHOLD_GRIDS)}")
+
+
+def box_iou(a: np.ndarray, b: np.ndarray, convention: str) -> np.ndarray:
+    """Row-wise IoU of boxes ``a`` and ``b`` (n, 4); non-overlapping pairs give ``-inf``.
+
+    ``plus1`` (official): inclusive pixel boxes, ``iw = min(x2) - max(x1) + 1``; a pair is
+    compared only when ``iw > 0`` and ``ih > 0`` (boxes sharing one pixel column overlap).
+    ``plus1-touching-zero`` (GEN-VLKT): the same areas, but ``max(x1) >= min(x2)`` gives 0.
+    ``continuous`` (THID/CMD-SE): no +1, widths clamped at 0.
+    The operation order follows the reference code so the ``>= 0.5`` test is bit-identical.
+    """
+    ix1 = np.maximum(a[:, 0], b[:, 0])
+    iy1 = np.maximum(a[:, 1], b[:, 1])
+    ix2 = np.minimum(a[:, 2], b[:, 2])
+    iy2 = np.minimum(a[:, 3], b[:, 3])
+    if convention == "continuous":
+        iw = np.maximum(ix2 - ix1, 0.0)
+        ih = np.maximum(iy2 - iy1, 0.0)
+        inter = iw * ih
+        union = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) - inter
+        valid = inter > 0
+    elif convention in ("plus1", "plus1-touching-zero"):
+        iw = ix2 - ix1 + 1
+        ih = iy2 - iy1 + 1
+        inter = iw * ih
+        union = (a[:, 2] - a[:, 0] + 1) * (a[:, 3] - a[:, 1] + 1) + (b[:, 2] - b[:, 0] + 1) * (b[:, 3] - b[:, 1] + 1) - inter
+        valid = (ix1 < ix2) & (iy1 < iy2) if convention == "plus1-touching-zero" else (iw > 0) & (ih > 0)
+    else:
+        raise ValueError(f"unknown IoU convention {convention!r}; available: {', '.join(IOU_CONVENTIONS)}")
+    out = np.full(len(a), -np.inf)
+    np.divide(inter, union, out=out, where=valid & (union > 0))
+    return out
+
+
+def greedy_match(
+    det_image: np.ndarray, det_hoi: np.ndarray, det_boxes: np.ndarray,
+    gt_image: np.ndarray, gt_hoi: np.ndarray, gt_boxes: np.ndarray, convention: str,
+) -> np.ndarray:
+    """True-positive flags of detections given in ranking order (official greedy rule).
+
+    Each detection looks at the ground-truth pairs of its class in its image and picks the
+    one with the largest ``min(IoU_h, IoU_o)``, the first one on ties (strict ``>`` in
+    file order). It is a true positive iff that overlap is >= 0.5 and that pair was not taken
+    by an earlier detection; otherwise it is a false positive, even when another free pair
+    overlaps >= 0.5 (``VOCevaldet_bboxpair.m``). Hence a pair is taken by the first detection
+    (in ranking order) that picks it with overlap >= 0.5, which is what is computed here.
+    """
+    n_det = len(det_hoi)
+    tp = np.zeros(n_det, dtype=bool)
+    if n_det == 0 or len(gt_hoi) == 0:
+        return tp
+    n_hoi = int(max(det_hoi.max(), gt_hoi.max())) + 1
+    n_img = int(max(det_image.max(), gt_image.max())) + 1
+    gt_key = gt_image * n_hoi + gt_hoi
+    gt_order = np.argsort(gt_key, kind="stable")  # keeps file order inside an (image, class) group
+    # dense (image, class) -> [first, count) table over the sorted ground truth
+    table_count = np.bincount(gt_key, minlength=n_img * n_hoi).astype(np.int32)
+    table_lo = (np.cumsum(table_count, dtype=np.int64) - table_count).astype(np.int64)
+    det_key = det_image * n_hoi + det_hoi
+    count = table_count[det_key].astype(np.int64)
+    lo = table_lo[det_key]
+    del table_count, table_lo
+    total = int(count.sum())
+    if total == 0:
+        return tp
+    det_rep = np.repeat(np.arange(n_det), count)
+    start = np.cumsum(count) - count
+    gt_rep = gt_order[lo[det_rep] + (np.arange(total) - start[det_rep])]
+    db, gb = det_boxes[det_rep], gt_boxes[gt_rep]
+    ov = np.minimum(box_iou(db[:, :4], gb[:, :4], convention), box_iou(db[:, 4:], gb[:, 4:], convention))
+    has = count > 0
+    seg_start = start[has]
+    best = np.maximum.reduceat(ov, seg_start)
+    # first candidate reaching the maximum inside each detection's segment
+    is_best = ov == np.repeat(best, count[has])
+    first = np.flatnonzero(is_best)
+    seg_of_first = np.searchsorted(seg_start, first, side="right") - 1
+    keep = np.concatenate(([True], seg_of_first[1:] != seg_of_first[:-1]))
+    best_gt = gt_rep[first[keep]]
+    dets_with_gt = np.flatnonzero(has)
+    cand = best >= MIN_OVERLAP
+    cand_det = dets_with_gt[cand]
+    _, first_taker = np.unique(best_gt[cand], return_index=True)
+    tp[cand_det[first_taker]] = True
+    return tp
+
+
+def class_ap(tp_sorted: np.ndarray, hoi_sorted: np.ndarray, npos: np.ndarray, grid: np.ndarray):
+    """11-point interpolated AP and final recall of every class.
+
+    ``tp_sorted`` holds the TP flags of all scored detections sorted by class, then rank.
+    For each class: ``rec = cumsum(tp)/npos``, ``prec = cumsum(tp)/(cumsum(tp)+cumsum(fp))``,
+    ``ap = sum over t in grid of max(prec[rec >= t]) / 11`` (0 when empty), accumulated in the
+    reference's order. A class without ground truth or without detections scores 0.
+    """
+    n_cls = len(npos)
+    ap = np.zeros(n_cls)
+    recall = np.zeros(n_cls)
+    bounds = np.searchsorted(hoi_sorted, np.arange(n_cls + 1))
+    n_t = len(grid)
+    for c in range(n_cls):
+        s, e = bounds[c], bounds[c + 1]
+        if e == s or npos[c] == 0:
+            continue
+        tp = np.cumsum(tp_sorted[s:e], dtype=np.float64)
+        fp = np.cumsum(~tp_sorted[s:e], dtype=np.float64)
+        rec = tp / npos[c]
+        prec = tp / (fp + tp)
+        suffix_max = np.maximum.accumulate(prec[::-1])[::-1]
+        idx = np.searchsorted(rec, grid, side="left")
+        total = 0.0
+        for i in idx:
+            total = total + (suffix_max[i] if i < len(rec) else 0.0) / n_t
+        ap[c] = total
+        recall[c] = rec[-1]
+    return ap, recall
