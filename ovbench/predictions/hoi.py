@@ -150,7 +150,8 @@ def _flatten(dets: list[_Det]) -> dict[str, Any]:
     objects = {**vocab.object_index, None: -2}
     verb = np.fromiter(map(verbs.get, raw_verb, repeat(-1)), np.int64, n)
     obj = np.fromiter(map(objects.get, raw_obj, repeat(-1)), np.int64, n)
-    hoi = np.fromiter((-2 if h is None else h for h in map(attrgetter("hoi"), dets)), np.int64, n)
+    raw_hoi = list(map(attrgetter("hoi"), dets))
+    hoi = np.fromiter(map({None: -2}.get, raw_hoi, raw_hoi), np.int64, n)
     return {"boxes": boxes, "score": np.fromiter(map(attrgetter("score"), dets), np.float64, n),
             "verb": verb, "object": obj, "hoi": hoi, "raw_verb": raw_verb, "raw_object": raw_obj}
 

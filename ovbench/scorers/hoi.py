@@ -139,10 +139,9 @@ def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray 
         capped = (np.arange(len(order)) - starts) < profile.per_class_cap
         counts["dropped_by_class_cap"] = int((~capped).sum())
         order, hoi_sorted = order[capped], hoi_sorted[capped]
-    boxes = det.boxes[order] + box_offset if box_offset else det.boxes[order]
     gt_boxes = np.concatenate([gt.boxes_h, gt.boxes_o], axis=1)[gt_keep]
-    tp = greedy_match(det.image[order], hoi_sorted, boxes, gt.pair_image[gt_keep], gt.hoi[gt_keep],
-                      gt_boxes, profile.iou)
+    tp = greedy_match(det.image[order], hoi_sorted, det.boxes, gt.pair_image[gt_keep], gt.hoi[gt_keep],
+                      gt_boxes, profile.iou, det_rows=order, box_offset=box_offset)
     npos = np.bincount(gt.hoi[gt_keep], minlength=N_HOI)
     ap, recall = class_ap(tp, hoi_sorted, npos, thresholds(profile.threshold_grid))
     counts["scored_detections"] = int(len(order))

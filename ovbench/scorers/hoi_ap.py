@@ -84,6 +84,7 @@ def box_iou(a: np.ndarray, b: np.ndarray, convention: str) -> np.ndarray:
 def greedy_match(
     det_image: np.ndarray, det_hoi: np.ndarray, det_boxes: np.ndarray,
     gt_image: np.ndarray, gt_hoi: np.ndarray, gt_boxes: np.ndarray, convention: str,
+    det_rows: np.ndarray | None = None, box_offset: float = 0.0,
 ) -> np.ndarray:
     """True-positive flags of detections given in ranking order (official greedy rule).
 
@@ -93,6 +94,9 @@ def greedy_match(
     by an earlier detection; otherwise it is a false positive, even when another free pair
     overlaps >= 0.5 (``VOCevaldet_bboxpair.m``). Hence a pair is taken by the first detection
     (in ranking order) that picks it with overlap >= 0.5, which is what is computed here.
+
+    ``det_rows`` (optional) maps the ranked detections to rows of ``det_boxes``, so only the
+    boxes that meet a ground-truth pair are gathered; ``box_offset`` is added to them.
     """
     n_det = len(det_hoi)
     tp = np.zeros(n_det, dtype=bool)
@@ -102,20 +106,27 @@ def greedy_match(
     n_img = int(max(det_image.max(), gt_image.max())) + 1
     gt_key = gt_image * n_hoi + gt_hoi
     gt_order = np.argsort(gt_key, kind="stable")  # keeps file order inside an (image, class) group
-    # dense (image, class) -> [first, count) table over the sorted ground truth
-    table_count = np.bincount(gt_key, minlength=n_img * n_hoi).astype(np.int32)
-    table_lo = (np.cumsum(table_count, dtype=np.int64) - table_count).astype(np.int64)
-    det_key = det_image * n_hoi + det_hoi
-    count = table_count[det_key].astype(np.int64)
-    lo = table_lo[det_key]
-    del table_count, table_lo
+    keys, first, group_size = np.unique(gt_key[gt_order], return_index=True, return_counts=True)
+    # dense (image, class) -> ground-truth group table; -1 where the image has no such pair
+    group_of_key = np.full(n_img * n_hoi, -1, dtype=np.int32)
+    group_of_key[keys] = np.arange(len(keys), dtype=np.int32)
+    group = group_of_key[det_image * n_hoi + det_hoi]
+    del group_of_key
+    with_gt = group >= 0
+    count = np.zeros(n_det, dtype=np.int64)
+    count[with_gt] = group_size[group[with_gt]]
+    lo = np.zeros(n_det, dtype=np.int64)
+    lo[with_gt] = first[group[with_gt]]
     total = int(count.sum())
     if total == 0:
         return tp
     det_rep = np.repeat(np.arange(n_det), count)
     start = np.cumsum(count) - count
     gt_rep = gt_order[lo[det_rep] + (np.arange(total) - start[det_rep])]
-    db, gb = det_boxes[det_rep], gt_boxes[gt_rep]
+    db = det_boxes[det_rep if det_rows is None else det_rows[det_rep]]
+    if box_offset:
+        db = db + box_offset
+    gb = gt_boxes[gt_rep]
     ov = np.minimum(box_iou(db[:, :4], gb[:, :4], convention), box_iou(db[:, 4:], gb[:, 4:], convention))
     has = count > 0
     seg_start = start[has]
