@@ -26,6 +26,7 @@ index and field.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -33,7 +34,7 @@ import os
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from operator import attrgetter
-from typing import Any
+from typing import Any, Literal, Optional
 
 import msgspec
 import numpy as np
@@ -45,21 +46,28 @@ from ..splits.hico import N_HOI, vocabulary
 FIELDS = ("human_box", "object_box", "score")
 
 
-class _Det(msgspec.Struct, gc=False):
-    human_box: tuple[float, float, float, float]
-    object_box: tuple[float, float, float, float]
-    score: float
-    verb: str | None = None
-    object: str | None = None
-    hoi: int | None = None
+def _decoder(verb_type: Any, object_type: Any) -> msgspec.json.Decoder:
+    """A typed decoder: JSON objects become compact structs, no intermediate dicts."""
+
+    det = msgspec.defstruct("Det", [
+        ("human_box", tuple[float, float, float, float]),
+        ("object_box", tuple[float, float, float, float]),
+        ("score", float),
+        ("verb", Optional[verb_type], None),
+        ("object", Optional[object_type], None),
+        ("hoi", Optional[int], None),
+    ], gc=False)
+    file = msgspec.defstruct("File", [("predictions", dict[str, list[det]]), ("meta", dict[str, Any], {})], gc=False)
+    return msgspec.json.Decoder(file)
 
 
-class _File(msgspec.Struct, gc=False):
-    predictions: dict[str, list[_Det]]
-    meta: dict[str, Any] = {}
-
-
-_DECODER = msgspec.json.Decoder(_File)
+@functools.lru_cache(maxsize=1)
+def _decoders() -> tuple[msgspec.json.Decoder, msgspec.json.Decoder]:
+    """(fast, loose): names typed as Literals of the vocabulary (decoded to shared, hashed
+    strings: faster lookups), or as plain strings (used when a name is unknown, to report it)."""
+    vocab = vocabulary()
+    objects = tuple(vocab.objects) + tuple(o.replace("_", " ") for o in vocab.objects if "_" in o)
+    return _decoder(Literal[tuple(vocab.verbs)], Literal[objects]), _decoder(str, str)
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,13 +102,17 @@ def load_predictions(path: str | os.PathLike, image_index: dict[str, int]) -> Ho
     """Read and validate a predictions file against the annotation file's images."""
     source = str(path)
     data = read_bytes(path, "predictions file")
+    fast, loose = _decoders()
     with gc_paused():
         try:
-            doc = _DECODER.decode(data)
-        except msgspec.ValidationError as exc:
-            _explain(data, source, image_index, str(exc))
+            doc = fast.decode(data)
+        except msgspec.ValidationError:
+            try:  # an unknown verb or object name: decode loosely, report it with the others below
+                doc = loose.decode(data)
+            except msgspec.ValidationError as exc:
+                _explain(data, source, str(exc))
         except msgspec.DecodeError as exc:
-            _explain(data, source, image_index, str(exc))
+            _explain(data, source, str(exc))
         names = list(doc.predictions)
         det_lists = list(doc.predictions.values())
         counts = np.fromiter(map(len, det_lists), dtype=np.int64, count=len(det_lists))
@@ -110,13 +122,13 @@ def load_predictions(path: str | os.PathLike, image_index: dict[str, int]) -> Ho
         if data.count(b'"score"') != len(dets) + _count_in(doc.meta, "score"):
             _check_duplicates(data, source)
         arrays = _flatten(dets)
-        del dets
     problems = Problems(source)
     image_of_name = np.fromiter(map(image_index.get, names, repeat(-1)), dtype=np.int64, count=len(names))
     for k in np.flatnonzero(image_of_name < 0)[:problems.limit]:
         problems.add(f"image {names[k]!r}: not in the annotation file" + _close(names[k], image_index))
     problems.count += max(0, int((image_of_name < 0).sum()) - problems.limit)
-    hoi = _validate(arrays, names, counts, problems)
+    hoi = _validate(arrays, dets, names, counts, problems)
+    del dets
     problems.raise_if_any("Fix: image keys must be file names of the annotation file; see docs/hico-det.md "
                           "for the predictions format.")
     return HoiDetections(
@@ -137,26 +149,23 @@ def _count_in(obj: Any, key: str) -> int:
     return 0
 
 
-def _flatten(dets: list[_Det]) -> dict[str, Any]:
+def _flatten(dets: list) -> dict[str, Any]:
     n = len(dets)
     boxes = np.empty((n, 8), dtype=np.float64)
     boxes[:, :4] = np.fromiter(chain.from_iterable(map(attrgetter("human_box"), dets)), np.float64, 4 * n).reshape(n, 4)
     boxes[:, 4:] = np.fromiter(chain.from_iterable(map(attrgetter("object_box"), dets)), np.float64, 4 * n).reshape(n, 4)
     vocab = vocabulary()
-    raw_verb = list(map(attrgetter("verb"), dets))
-    raw_obj = list(map(attrgetter("object"), dets))
     # -2: field absent (None); -1: a name that is not in the vocabulary
     verbs = {**vocab.verb_index, None: -2}
     objects = {**vocab.object_index, None: -2}
-    verb = np.fromiter(map(verbs.get, raw_verb, repeat(-1)), np.int64, n)
-    obj = np.fromiter(map(objects.get, raw_obj, repeat(-1)), np.int64, n)
-    raw_hoi = list(map(attrgetter("hoi"), dets))
-    hoi = np.fromiter(map({None: -2}.get, raw_hoi, raw_hoi), np.int64, n)
+    verb = np.fromiter(map(verbs.get, map(attrgetter("verb"), dets), repeat(-1)), np.int64, n)
+    obj = np.fromiter(map(objects.get, map(attrgetter("object"), dets), repeat(-1)), np.int64, n)
+    hoi = np.fromiter(map({None: -2}.get, map(attrgetter("hoi"), dets), map(attrgetter("hoi"), dets)), np.int64, n)
     return {"boxes": boxes, "score": np.fromiter(map(attrgetter("score"), dets), np.float64, n),
-            "verb": verb, "object": obj, "hoi": hoi, "raw_verb": raw_verb, "raw_object": raw_obj}
+            "verb": verb, "object": obj, "hoi": hoi}
 
 
-def _validate(a: dict[str, Any], names: list[str], counts: np.ndarray, problems: Problems) -> np.ndarray:
+def _validate(a: dict[str, Any], dets: list, names: list[str], counts: np.ndarray, problems: Problems) -> np.ndarray:
     """Vectorised checks; returns the HOI id of every detection."""
     vocab = vocabulary()
     verb, obj, hoi = a["verb"], a["object"], a["hoi"]
@@ -167,14 +176,14 @@ def _validate(a: dict[str, Any], names: list[str], counts: np.ndarray, problems:
     boxes, score = a["boxes"], a["score"]
     checks = [
         (~has_hoi & ~has_pair, lambda i: "missing class: give 'verb' and 'object', or 'hoi'"),
-        (verb == -1, lambda i: f"field 'verb': unknown verb {a['raw_verb'][i]!r}" + _close(a['raw_verb'][i], vocab.verb_index)),
-        (obj == -1, lambda i: f"field 'object': unknown object {a['raw_object'][i]!r}" + _close(a['raw_object'][i], vocab.object_index)),
+        (verb == -1, lambda i: f"field 'verb': unknown verb {dets[i].verb!r}" + _close(dets[i].verb, vocab.verb_index)),
+        (obj == -1, lambda i: f"field 'object': unknown object {dets[i].object!r}" + _close(dets[i].object, vocab.object_index)),
         (has_pair & ((verb == -2) | (obj == -2)), lambda i: "fields 'verb'/'object': give both or neither"),
         (has_hoi & ((hoi < 0) | (hoi >= N_HOI)), lambda i: f"field 'hoi': expected a 0-based HOI id 0..599, got {int(hoi[i])}"),
         ((verb >= 0) & (obj >= 0) & (from_pair < 0),
-         lambda i: f"fields 'verb'/'object': ({a['raw_verb'][i]!r}, {a['raw_object'][i]!r}) is not one of the 600 HICO-DET classes"),
+         lambda i: f"fields 'verb'/'object': ({dets[i].verb!r}, {dets[i].object!r}) is not one of the 600 HICO-DET classes"),
         (has_hoi & (hoi >= 0) & (hoi < N_HOI) & (from_pair >= 0) & (from_pair != hoi),
-         lambda i: f"field 'hoi': {int(hoi[i])} disagrees with verb/object ({a['raw_verb'][i]!r}, {a['raw_object'][i]!r}) = HOI {int(from_pair[i])}"),
+         lambda i: f"field 'hoi': {int(hoi[i])} disagrees with verb/object ({dets[i].verb!r}, {dets[i].object!r}) = HOI {int(from_pair[i])}"),
         (~np.isfinite(score), lambda i: f"field 'score': expected a finite number, got {score[i]!r}"),
         (~np.isfinite(boxes[:, :4]).all(axis=1), lambda i: f"field 'human_box': non-finite coordinate in {boxes[i, :4].tolist()}"),
         (~np.isfinite(boxes[:, 4:]).all(axis=1), lambda i: f"field 'object_box': non-finite coordinate in {boxes[i, 4:].tolist()}"),
@@ -220,7 +229,7 @@ def _check_duplicates(data: bytes, source: str) -> None:
     problems.raise_if_any()
 
 
-def _explain(data: bytes, source: str, image_index: dict[str, int], parser_message: str):
+def _explain(data: bytes, source: str, parser_message: str):
     """The strict decoder refused the file: locate every problem with a tolerant parser, raise."""
     try:
         doc = json.loads(data)  # also accepts NaN / Infinity, to name where they are

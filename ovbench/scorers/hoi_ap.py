@@ -50,13 +50,15 @@ def thresholds(grid: str) -> np.ndarray:
 
 
 def box_iou(a: np.ndarray, b: np.ndarray, convention: str) -> np.ndarray:
-    """Row-wise IoU of boxes ``a`` and ``b`` (n, 4); non-overlapping pairs give ``-inf``.
+    """Row-wise IoU of boxes ``a`` and ``b`` (n, 4); pairs that do not overlap give 0.
 
-    ``plus1`` (official): inclusive pixel boxes, ``iw = min(x2) - max(x1) + 1``; a pair is
-    compared only when ``iw > 0`` and ``ih > 0`` (boxes sharing one pixel column overlap).
+    ``plus1`` (official): inclusive pixel boxes, ``iw = min(x2) - max(x1) + 1``; a pair
+    overlaps when ``iw > 0`` and ``ih > 0`` (boxes sharing one pixel column overlap).
     ``plus1-touching-zero`` (GEN-VLKT): the same areas, but ``max(x1) >= min(x2)`` gives 0.
     ``continuous`` (THID/CMD-SE): no +1, widths clamped at 0.
     The operation order follows the reference code so the ``>= 0.5`` test is bit-identical.
+    (The reference skips non-overlapping pairs instead of scoring them 0; only overlaps
+    >= 0.5 can ever decide a match, so both give the same matches.)
     """
     ix1 = np.maximum(a[:, 0], b[:, 0])
     iy1 = np.maximum(a[:, 1], b[:, 1])
@@ -67,17 +69,21 @@ def box_iou(a: np.ndarray, b: np.ndarray, convention: str) -> np.ndarray:
         ih = np.maximum(iy2 - iy1, 0.0)
         inter = iw * ih
         union = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) - inter
-        valid = inter > 0
     elif convention in ("plus1", "plus1-touching-zero"):
         iw = ix2 - ix1 + 1
         ih = iy2 - iy1 + 1
+        if convention == "plus1-touching-zero":
+            overlapping = (ix1 < ix2) & (iy1 < iy2)
+        else:
+            overlapping = (iw > 0) & (ih > 0)
+        iw = np.where(overlapping, iw, 0.0)
+        ih = np.where(overlapping, ih, 0.0)
         inter = iw * ih
         union = (a[:, 2] - a[:, 0] + 1) * (a[:, 3] - a[:, 1] + 1) + (b[:, 2] - b[:, 0] + 1) * (b[:, 3] - b[:, 1] + 1) - inter
-        valid = (ix1 < ix2) & (iy1 < iy2) if convention == "plus1-touching-zero" else (iw > 0) & (ih > 0)
     else:
         raise ValueError(f"unknown IoU convention {convention!r}; available: {', '.join(IOU_CONVENTIONS)}")
-    out = np.full(len(a), -np.inf)
-    np.divide(inter, union, out=out, where=valid & (union > 0))
+    out = np.zeros(len(a))
+    np.divide(inter, union, out=out, where=(inter > 0) & (union > 0))
     return out
 
 
@@ -106,7 +112,7 @@ def greedy_match(
     n_img = int(max(det_image.max(), gt_image.max())) + 1
     gt_key = gt_image * n_hoi + gt_hoi
     gt_order = np.argsort(gt_key, kind="stable")  # keeps file order inside an (image, class) group
-    keys, first, group_size = np.unique(gt_key[gt_order], return_index=True, return_counts=True)
+    keys, group_first, group_size = np.unique(gt_key[gt_order], return_index=True, return_counts=True)
     # dense (image, class) -> ground-truth group table; -1 where the image has no such pair
     group_of_key = np.full(n_img * n_hoi, -1, dtype=np.int32)
     group_of_key[keys] = np.arange(len(keys), dtype=np.int32)
@@ -116,32 +122,34 @@ def greedy_match(
     count = np.zeros(n_det, dtype=np.int64)
     count[with_gt] = group_size[group[with_gt]]
     lo = np.zeros(n_det, dtype=np.int64)
-    lo[with_gt] = first[group[with_gt]]
+    lo[with_gt] = group_first[group[with_gt]]
     total = int(count.sum())
     if total == 0:
         return tp
     det_rep = np.repeat(np.arange(n_det), count)
     start = np.cumsum(count) - count
     gt_rep = gt_order[lo[det_rep] + (np.arange(total) - start[det_rep])]
-    db = det_boxes[det_rep if det_rows is None else det_rows[det_rep]]
-    if box_offset:
-        db = db + box_offset
-    gb = gt_boxes[gt_rep]
-    ov = np.minimum(box_iou(db[:, :4], gb[:, :4], convention), box_iou(db[:, 4:], gb[:, 4:], convention))
-    has = count > 0
-    seg_start = start[has]
+    rows = det_rep if det_rows is None else det_rows[det_rep]
+    ov_h = box_iou(det_boxes[rows, :4] + box_offset, gt_boxes[gt_rep, :4], convention)
+    # only overlaps >= 0.5 can decide a match: drop the rest before the object IoU
+    sel = np.flatnonzero(ov_h >= MIN_OVERLAP)
+    det_rep, gt_rep, rows = det_rep[sel], gt_rep[sel], rows[sel]
+    ov = np.minimum(ov_h[sel], box_iou(det_boxes[rows, 4:] + box_offset, gt_boxes[gt_rep, 4:], convention))
+    sel = np.flatnonzero(ov >= MIN_OVERLAP)
+    if len(sel) == 0:
+        return tp
+    det_rep, gt_rep, ov = det_rep[sel], gt_rep[sel], ov[sel]
+    # per detection (runs of equal det_rep, ground truth in file order): first maximum
+    seg_start = np.flatnonzero(np.concatenate(([True], det_rep[1:] != det_rep[:-1])))
+    seg_len = np.diff(np.append(seg_start, len(det_rep)))
     best = np.maximum.reduceat(ov, seg_start)
-    # first candidate reaching the maximum inside each detection's segment
-    is_best = ov == np.repeat(best, count[has])
-    first = np.flatnonzero(is_best)
+    first = np.flatnonzero(ov == np.repeat(best, seg_len))
     seg_of_first = np.searchsorted(seg_start, first, side="right") - 1
     keep = np.concatenate(([True], seg_of_first[1:] != seg_of_first[:-1]))
-    best_gt = gt_rep[first[keep]]
-    dets_with_gt = np.flatnonzero(has)
-    cand = best >= MIN_OVERLAP
-    cand_det = dets_with_gt[cand]
-    _, first_taker = np.unique(best_gt[cand], return_index=True)
-    tp[cand_det[first_taker]] = True
+    chosen = first[keep]
+    # a ground-truth pair is taken by the first detection (in ranking order) that chooses it
+    _, first_taker = np.unique(gt_rep[chosen], return_index=True)
+    tp[det_rep[chosen[first_taker]]] = True
     return tp
 
 
