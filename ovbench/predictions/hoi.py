@@ -26,11 +26,15 @@ index and field.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import math
+import mmap
 import os
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from operator import attrgetter
@@ -57,7 +61,7 @@ def _decoder(verb_type: Any, object_type: Any) -> msgspec.json.Decoder:
         ("object", Optional[object_type], None),
         ("hoi", Optional[int], None),
     ], gc=False)
-    file = msgspec.defstruct("File", [("predictions", dict[str, list[det]]), ("meta", dict[str, Any], {})], gc=False)
+    file = msgspec.defstruct("File", [("predictions", dict[str, list[det]]), ("meta", Optional[dict[str, Any]], None)], gc=False)
     return msgspec.json.Decoder(file)
 
 
@@ -100,8 +104,47 @@ def from_arrays(image, hoi, boxes, score, meta=None) -> HoiDetections:
 
 def load_predictions(path: str | os.PathLike, image_index: dict[str, int]) -> HoiDetections:
     """Read and validate a predictions file against the annotation file's images."""
-    source = str(path)
-    data = read_bytes(path, "predictions file")
+    with _mapped(path) as data:
+        scan: dict[str, Any] = {}
+        worker = threading.Thread(target=_scan, args=(data, scan))
+        worker.start()  # hashing and brace counting release the GIL: they overlap the decoding
+        try:
+            return _load(data, str(path), image_index, scan, worker)
+        finally:
+            worker.join()
+
+
+@contextlib.contextmanager
+def _mapped(path: str | os.PathLike) -> Iterator[Any]:
+    """The file's bytes, memory-mapped (no copy) when possible."""
+    try:
+        fh = open(path, "rb")
+    except OSError:
+        yield read_bytes(path, "predictions file")  # raises the InputError naming the problem
+        return
+    with fh:
+        try:
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):  # empty file, or not mappable
+            yield fh.read()
+            return
+        try:
+            yield mapped
+        finally:
+            mapped.close()
+
+
+def _scan(data: Any, out: dict[str, Any]) -> None:
+    """sha256 of the file and the number of '{' bytes in it (numpy and hashlib drop the GIL)."""
+    out["sha256"] = hashlib.sha256(data).hexdigest()
+    arr = np.frombuffer(data, dtype=np.uint8)
+    step = 1 << 23
+    out["braces"] = sum(int(np.count_nonzero(arr[i:i + step] == 0x7B)) for i in range(0, len(arr), step))
+    del arr
+
+
+def _load(data: Any, source: str, image_index: dict[str, int], scan: dict[str, Any],
+          worker: threading.Thread) -> HoiDetections:
     fast, loose = _decoders()
     with gc_paused():
         try:
@@ -110,18 +153,22 @@ def load_predictions(path: str | os.PathLike, image_index: dict[str, int]) -> Ho
             try:  # an unknown verb or object name: decode loosely, report it with the others below
                 doc = loose.decode(data)
             except msgspec.ValidationError as exc:
-                _explain(data, source, str(exc))
+                _explain(bytes(data), source, str(exc))
         except msgspec.DecodeError as exc:
-            _explain(data, source, str(exc))
+            _explain(bytes(data), source, str(exc))
         names = list(doc.predictions)
         det_lists = list(doc.predictions.values())
         counts = np.fromiter(map(len, det_lists), dtype=np.int64, count=len(det_lists))
         dets = list(chain.from_iterable(det_lists))
         del det_lists
-        # orjson/msgspec keep the last of duplicate keys: a lost detection shows as a count gap
-        if data.count(b'"score"') != len(dets) + _count_in(doc.meta, "score"):
-            _check_duplicates(data, source)
         arrays = _flatten(dets)
+        meta = {} if doc.meta is None else doc.meta
+        worker.join()
+        # JSON parsers keep the last of duplicate keys: the detections lost with an earlier
+        # copy show as more '{' in the file than the decoded objects account for
+        expected = 2 + len(dets) + (0 if doc.meta is None else msgspec.json.encode(doc.meta).count(b"{"))
+        if scan["braces"] != expected:
+            _check_duplicates(bytes(data), source)
     problems = Problems(source)
     image_of_name = np.fromiter(map(image_index.get, names, repeat(-1)), dtype=np.int64, count=len(names))
     for k in np.flatnonzero(image_of_name < 0)[:problems.limit]:
@@ -133,20 +180,9 @@ def load_predictions(path: str | os.PathLike, image_index: dict[str, int]) -> Ho
                           "for the predictions format.")
     return HoiDetections(
         image=np.repeat(image_of_name, counts), hoi=hoi, boxes=arrays["boxes"], score=arrays["score"],
-        position=np.arange(len(hoi), dtype=np.int64), meta=dict(doc.meta),
-        n_images_with_predictions=int((counts > 0).sum()), sha256=hashlib.sha256(data).hexdigest(),
+        position=np.arange(len(hoi), dtype=np.int64), meta=dict(meta),
+        n_images_with_predictions=int((counts > 0).sum()), sha256=scan["sha256"],
     )
-
-
-def _count_in(obj: Any, key: str) -> int:
-    """How often ``key`` occurs in ``obj`` as a key or a string value."""
-    if isinstance(obj, str):
-        return int(obj == key)
-    if isinstance(obj, dict):
-        return sum((k == key) + _count_in(v, key) for k, v in obj.items())
-    if isinstance(obj, list):
-        return sum(_count_in(v, key) for v in obj)
-    return 0
 
 
 def _flatten(dets: list) -> dict[str, Any]:
