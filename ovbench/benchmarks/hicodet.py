@@ -29,8 +29,12 @@ GT_KO_SOURCE = "gt-object-presence"
 
 
 def score_files(preds, *, annotations, method=None, setting=None, profile=None, box_frame=None,
-                ko_labels=None) -> dict[str, Any]:
-    """Score a predictions file against a HICO-DET annotation file; returns the result dict."""
+                ko_labels=None, nms=None) -> dict[str, Any]:
+    """Score a predictions file against a HICO-DET annotation file; returns the result dict.
+
+    ``nms="gen-vlkt-triplet"`` (Python API only) applies GEN-VLKT's evaluation-time NMS,
+    recorded in ``scorer.options.nms``; by default no post-processing is applied.
+    """
     prof = scorer.get_profile(profile or "official")
     frame = _check_frame(box_frame or "model")
     if setting is not None:
@@ -45,7 +49,7 @@ def score_files(preds, *, annotations, method=None, setting=None, profile=None, 
         ko = (scorer.presence_from_labels(gt.n_images, image, hoi), source)
     det = load_predictions(preds, index)
     return score_detections(
-        gt, det, setting=setting, profile=prof.name, box_frame=frame, ko=ko, method=method,
+        gt, det, setting=setting, profile=prof.name, box_frame=frame, ko=ko, method=method, nms=nms,
         annotations_sha256=sha256_file(annotations),
         inputs={"predictions": os.fspath(preds), "annotations": os.fspath(annotations),
                 **({"ko_labels": os.fspath(ko_labels)} if ko_labels else {})},
@@ -61,7 +65,8 @@ def _check_frame(frame: str) -> str:
 def score_detections(gt: HicoGroundTruth, det: HoiDetections, *, setting: str | None = None,
                      profile: str = "official", box_frame: str = "model",
                      ko: tuple[np.ndarray, str] | None = None, method: str | None = None,
-                     annotations_sha256: str | None = None, inputs: dict | None = None) -> dict[str, Any]:
+                     annotations_sha256: str | None = None, inputs: dict | None = None,
+                     nms: str | None = None) -> dict[str, Any]:
     """Score in-memory ground truth and detections (Python API); returns the result dict.
 
     ``ko``: ``(presence, ko_source)`` with ``presence`` an (images x 80) boolean matrix; default
@@ -71,12 +76,12 @@ def score_detections(gt: HicoGroundTruth, det: HoiDetections, *, setting: str | 
     _check_frame(box_frame)
     unseen = splits.unseen_ids(setting) if setting is not None else None
     presence, ko_source = ko if ko is not None else (scorer.presence_from_gt(gt), GT_KO_SOURCE)
-    options = scorer.profile_options(prof, box_frame)
+    options = scorer.profile_options(prof, box_frame, nms)
     offset = options["box_offset"]
     ranking = scorer.rank_order(det.image, det.hoi, det.score, det.position)
-    default = scorer.per_class_ap(gt, det, prof, offset, ranking=ranking)
+    default = scorer.per_class_ap(gt, det, prof, offset, ranking=ranking, nms=nms)
     ko_mask = scorer.known_object_mask(det.image, det.hoi, presence)
-    known = scorer.per_class_ap(gt, det, prof, offset, keep=ko_mask, ranking=ranking)
+    known = scorer.per_class_ap(gt, det, prof, offset, keep=ko_mask, ranking=ranking, nms=nms)
     options["ko_source"] = ko_source
     metrics = {
         "default": scorer.summarize(default["ap"], prof, default["npos"], unseen),

@@ -65,7 +65,7 @@ def get_profile(name: str) -> Profile:
     return PROFILES[name]
 
 
-def profile_options(profile: Profile, box_frame: str) -> dict:
+def profile_options(profile: Profile, box_frame: str, nms: str | None = None) -> dict:
     opts = asdict(profile)
     opts.pop("name")
     opts["box_frame"] = box_frame
@@ -73,7 +73,7 @@ def profile_options(profile: Profile, box_frame: str) -> dict:
     opts["min_overlap"] = 0.5
     opts["overlap"] = "min(IoU_human, IoU_object)"
     opts["ap"] = "11-point interpolated (VOC2007)"
-    opts["nms"] = None
+    opts["nms"] = nms
     return opts
 
 
@@ -111,13 +111,15 @@ def dropped_images(gt_image: np.ndarray, gt_hoi: np.ndarray, n_images: int, no_i
 
 
 def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray | None = None,
-                 ranking: np.ndarray | None = None) -> dict:
+                 ranking: np.ndarray | None = None, nms: str | None = None) -> dict:
     """Per-class AP, recall, npos and scored-detection counts for one profile.
 
     ``gt``: object with ``pair_image``, ``hoi``, ``boxes_h``, ``boxes_o``, ``n_images``.
     ``det``: object with ``image``, ``hoi``, ``boxes`` (n, 8), ``score``, ``position``.
     ``keep``: optional mask of detections to consider (Known-Object, dropped images).
     ``ranking``: optional :func:`rank_order` of all detections, reused across calls.
+    ``nms``: optional evaluation-time NMS (:mod:`ovbench.predictions.hoi_nms`), applied after
+    the per-image top-k as GEN-VLKT does; never applied unless given.
     """
     from ..splits.hico import spec_list
 
@@ -136,6 +138,16 @@ def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray 
         topk = top_k_per_image(det.image[sel], det.score[sel], det.position[sel], profile.top_k_per_image)
         counts["dropped_by_top_k"] = int((~topk).sum())
         mask[sel[~topk]] = False
+    if nms is not None:
+        from ..predictions.hoi_nms import NMS_METHODS, triplet_nms
+
+        if nms not in NMS_METHODS:
+            raise SpecError(f"unknown NMS {nms!r}; available: {', '.join(NMS_METHODS)}")
+        sel = np.flatnonzero(mask)
+        kept = triplet_nms(det.image[sel], det.hoi[sel], det.boxes[sel] + box_offset, det.score[sel],
+                           det.position[sel], **NMS_METHODS[nms])
+        counts["dropped_by_nms"] = int((~kept).sum())
+        mask[sel[~kept]] = False
     if ranking is None:
         ranking = rank_order(det.image, det.hoi, det.score, det.position)
     order = ranking[mask[ranking]]  # a subset of a ranking is still ranked

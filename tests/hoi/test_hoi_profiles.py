@@ -103,3 +103,26 @@ def test_zero_shot_means_follow_the_profile():
     result = score_detections(gt, make_dets([(0, 0, PAIR, 0.9)]), setting="rf-uc")
     assert result["counts"]["unseen_classes_averaged"] == 120
     assert np.isclose(result["metrics"]["default"]["seen"], 1 / 480)
+
+
+def test_nms_is_explicit_recorded_and_off_by_default():
+    """GTs g0, g1. d1 = g0 (TP), d2 = g0 shifted by 1 px (taken -> FP), d3 = g1 (TP).
+    No NMS: prec [1, .5, .67], rec [.5, .5, 1] -> AP = 6/11 * 1 + 5/11 * 2/3.
+    GEN-VLKT's triplet NMS suppresses d2 (pair overlap > 0.7) -> AP 1."""
+    from ovbench.predictions.hoi_nms import triplet_nms
+
+    g1 = [200, 200, 260, 280, 230, 230, 330, 330]
+    gt = make_gt([(0, 0, B, O), (0, 0, g1[:4], g1[4:])])
+    det = make_dets([(0, 0, PAIR, 0.9), (0, 0, [v + 1 for v in PAIR], 0.8), (0, 0, g1, 0.7)])
+    plain = score_detections(gt, det, box_frame="gt")
+    assert plain["scorer"]["options"]["nms"] is None and "dropped_by_nms" not in plain["counts"]["default"]
+    ap_plain = plain["per_class_ap"][0]
+    assert ap_plain == pytest.approx(6 / 11 + 5 / 11 * 2 / 3)
+    with_nms = score_detections(gt, det, box_frame="gt", nms="gen-vlkt-triplet")
+    assert with_nms["scorer"]["options"]["nms"] == "gen-vlkt-triplet"
+    assert with_nms["counts"]["default"]["dropped_by_nms"] == 1
+    assert with_nms["per_class_ap"][0] == pytest.approx(1.0)
+    keep = triplet_nms(det.image, det.hoi, det.boxes, det.score, det.position)
+    assert keep.tolist() == [True, False, True]
+    with pytest.raises(SpecError, match="unknown NMS"):
+        score_detections(gt, det, nms="soft")
