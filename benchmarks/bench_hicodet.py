@@ -84,7 +84,6 @@ def all_settings_fast(gt, det):
 
 
 def all_settings_reference(gt, det):
-    from hoi_helpers import gt_rows
     from reference_hoi import reference_per_class_ap
 
     from ovbench.scorers import hoi as scorer
@@ -93,7 +92,8 @@ def all_settings_reference(gt, det):
     boxes = (det.boxes + 1.0).tolist()
     rows = list(zip(det.image.tolist(), det.hoi.tolist(), boxes, det.score.tolist()))
     ko = scorer.known_object_mask(det.image, det.hoi, scorer.presence_from_gt(gt)).tolist()
-    g = gt_rows(gt)
+    g = [(int(i), int(h), gt.boxes_h[k].tolist(), gt.boxes_o[k].tolist())
+         for k, (i, h) in enumerate(zip(gt.pair_image, gt.hoi))]
     ap_default, _ = reference_per_class_ap(g, rows, gt.n_images)
     ap_known, _ = reference_per_class_ap(g, [r for r, k in zip(rows, ko) if k], gt.n_images)
     rare, non_rare = set(spec_list("rare").tolist()), set(spec_list("non_rare").tolist())

@@ -212,7 +212,11 @@ def _read_ppdm(doc: list, source: str, fmt: str) -> HicoGroundTruth:
             problems.add(f"image {i}: expected an object, got {type(img).__name__}")
             sizes.append((0, 0))
             continue
-        sizes.append((img.get("width", 0), img.get("height", 0)) if fmt == "cmdse" else (0, 0))
+        size = (img.get("width", 0), img.get("height", 0)) if fmt == "cmdse" else (0, 0)
+        if not all(isinstance(v, int) and v >= 0 for v in size):
+            problems.add(f"{where}: fields 'width'/'height' must be non-negative integers, got {size!r}")
+            size = (0, 0)
+        sizes.append(size)
         shift = 1.0 if isinstance(names[i], str) and names[i].startswith(TRAIN_PREFIX) else 0.0
         objs = img.get("annotations")
         hois = img.get("hoi_annotation")

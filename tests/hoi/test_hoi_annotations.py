@@ -6,7 +6,7 @@ import json
 
 import orjson
 import pytest
-from conftest import FIXTURES, require_shared
+from hoi_helpers import FIXTURES, require_shared
 
 from ovbench.annotations.hico import (
     detect_format,

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import require_shared
-from hoi_helpers import fast_ap, make_dets, random_detections
+from hoi_helpers import fast_ap, make_dets, random_detections, require_shared
 
 from ovbench.annotations.hico import load_annotations
 from ovbench.benchmarks.hicodet import score_detections

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hoi_helpers import fast_ap, gt_rows, make_dets, make_gt, random_detections
+from hoi_helpers import fast_ap, gt_rows, make_dets, make_gt, random_detections, require_shared
 from reference_hoi import GRIDS, reference_per_class_ap
 
 from ovbench.annotations.hico import load_annotations
 from ovbench.scorers.hoi_ap import box_iou, matlab_colon, thresholds
-from conftest import require_shared
 
 B = [10, 10, 50, 90]          # a human box
 O = [40, 30, 120, 100]        # an object box

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO, require_shared
+from hoi_helpers import FIXTURES, REPO, require_shared
 
 from ovbench.errors import SpecError
 from ovbench.splits import hico
