@@ -267,6 +267,8 @@ def _check_duplicates(data: bytes, source: str) -> None:
 
 def _explain(data: bytes, source: str, parser_message: str):
     """The strict decoder refused the file: locate every problem with a tolerant parser, raise."""
+    if not data.strip():
+        raise InputError(f"{source}: the file is empty; expected a JSON object with 'predictions'")
     try:
         doc = json.loads(data)  # also accepts NaN / Infinity, to name where they are
     except (ValueError, RecursionError) as exc:
