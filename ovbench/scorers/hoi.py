@@ -82,15 +82,21 @@ def rank_order(image: np.ndarray, hoi: np.ndarray, score: np.ndarray, position: 
 
     Equal to ``np.lexsort((position, image, -score, hoi))``, computed as stable sorts from the
     last key to the first: (image, position) order is usually already the array order (files
-    list images in annotation order), and the class sort runs on int16 (radix sort).
+    list images in annotation order), the class sort runs on int16 (radix sort), then each
+    class is sorted by score on its own.
     """
     n = len(hoi)
     if n and not ((np.diff(position) > 0).all() and (np.diff(image) >= 0).all()):
         base = np.lexsort((position, image))
     else:
         base = np.arange(n)
-    order = base[np.argsort(-score[base], kind="stable")]
-    return order[np.argsort(hoi[order].astype(np.int16), kind="stable")]
+    order = base[np.argsort(hoi[base].astype(np.int16), kind="stable")]
+    bounds = np.searchsorted(hoi[order], np.arange(N_HOI + 1))
+    neg = -score
+    for c in np.flatnonzero(bounds[1:] > bounds[:-1]):  # small per-class sorts stay in cache
+        seg = order[bounds[c]:bounds[c + 1]]
+        seg[:] = seg[np.argsort(neg[seg], kind="stable")]
+    return order
 
 
 def top_k_per_image(image: np.ndarray, score: np.ndarray, position: np.ndarray, k: int) -> np.ndarray:
@@ -158,8 +164,13 @@ def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray 
         counts["dropped_by_class_cap"] = int((~capped).sum())
         order, hoi_sorted = order[capped], hoi_sorted[capped]
     gt_boxes = np.concatenate([gt.boxes_h, gt.boxes_o], axis=1)[gt_keep]
-    tp = greedy_match(det.image[order], hoi_sorted, det.boxes, gt.pair_image[gt_keep], gt.hoi[gt_keep],
-                      gt_boxes, profile.iou, det_rows=order, box_offset=box_offset)
+    # only detections whose image holds ground truth of their class can match: match those
+    with_gt = np.zeros((gt.n_images, N_HOI), dtype=bool)
+    with_gt[gt.pair_image[gt_keep], gt.hoi[gt_keep]] = True
+    cand = np.flatnonzero(with_gt[det.image[order], hoi_sorted])
+    tp = np.zeros(len(order), dtype=bool)
+    tp[cand] = greedy_match(det.image[order[cand]], hoi_sorted[cand], det.boxes, gt.pair_image[gt_keep],
+                            gt.hoi[gt_keep], gt_boxes, profile.iou, det_rows=order[cand], box_offset=box_offset)
     npos = np.bincount(gt.hoi[gt_keep], minlength=N_HOI)
     ap, recall = class_ap(tp, hoi_sorted, npos, thresholds(profile.threshold_grid))
     counts["scored_detections"] = int(len(order))

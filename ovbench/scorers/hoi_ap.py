@@ -118,17 +118,15 @@ def greedy_match(
     group_of_key[keys] = np.arange(len(keys), dtype=np.int32)
     group = group_of_key[det_image * n_hoi + det_hoi]
     del group_of_key
-    with_gt = group >= 0
-    count = np.zeros(n_det, dtype=np.int64)
-    count[with_gt] = group_size[group[with_gt]]
-    lo = np.zeros(n_det, dtype=np.int64)
-    lo[with_gt] = group_first[group[with_gt]]
-    total = int(count.sum())
-    if total == 0:
+    cand = np.flatnonzero(group >= 0)  # detections whose image holds pairs of their class
+    if len(cand) == 0:
         return tp
-    det_rep = np.repeat(np.arange(n_det), count)
+    group = group[cand]
+    count = group_size[group]
+    total = int(count.sum())
+    det_rep = np.repeat(cand, count)  # ranked index of each (detection, ground truth) candidate
     start = np.cumsum(count) - count
-    gt_rep = gt_order[lo[det_rep] + (np.arange(total) - start[det_rep])]
+    gt_rep = gt_order[np.repeat(group_first[group] - start, count) + np.arange(total)]
     rows = det_rep if det_rows is None else det_rows[det_rep]
     ov_h = box_iou(det_boxes[rows, :4] + box_offset, gt_boxes[gt_rep, :4], convention)
     # only overlaps >= 0.5 can decide a match: drop the rest before the object IoU
@@ -153,32 +151,55 @@ def greedy_match(
     return tp
 
 
+def first_recall_count(npos: np.ndarray, t: float) -> np.ndarray:
+    """Smallest integer ``k`` with ``k / npos >= t`` evaluated in float64, per class.
+
+    Recall reaches threshold ``t`` at the first detection whose cumulative TP count is ``k``;
+    testing the float division itself (not ``t * npos``) keeps the MATLAB comparison exact.
+    """
+    k0 = np.ceil(t * npos)
+    k = k0 + 1
+    for cand in (k0, k0 - 1):
+        k = np.where((cand >= 0) & (cand / npos >= t), cand, k)
+    return k.astype(np.int64)
+
+
 def class_ap(tp_sorted: np.ndarray, hoi_sorted: np.ndarray, npos: np.ndarray, grid: np.ndarray):
     """11-point interpolated AP and final recall of every class.
 
     ``tp_sorted`` holds the TP flags of all scored detections sorted by class, then rank.
     For each class: ``rec = cumsum(tp)/npos``, ``prec = cumsum(tp)/(cumsum(tp)+cumsum(fp))``,
-    ``ap = sum over t in grid of max(prec[rec >= t]) / 11`` (0 when empty), accumulated in the
-    reference's order. A class without ground truth or without detections scores 0.
+    ``ap = sum over t in grid of max(prec[rec >= t]) / 11`` (0 when empty), accumulated over
+    ``t`` in the reference's order. A class without ground truth or without detections
+    scores 0. Counts are exact integers in float64 and every value is computed with the
+    reference's operations, so the result is bit-identical to the loop version.
     """
-    n_cls = len(npos)
+    n_cls, n = len(npos), len(tp_sorted)
     ap = np.zeros(n_cls)
     recall = np.zeros(n_cls)
+    if n == 0:
+        return ap, recall
     bounds = np.searchsorted(hoi_sorted, np.arange(n_cls + 1))
-    n_t = len(grid)
-    for c in range(n_cls):
-        s, e = bounds[c], bounds[c + 1]
-        if e == s or npos[c] == 0:
-            continue
-        tp = np.cumsum(tp_sorted[s:e], dtype=np.float64)
-        fp = np.cumsum(~tp_sorted[s:e], dtype=np.float64)
-        rec = tp / npos[c]
-        prec = tp / (fp + tp)
-        suffix_max = np.maximum.accumulate(prec[::-1])[::-1]
-        idx = np.searchsorted(rec, grid, side="left")
-        total = 0.0
-        for i in idx:
-            total = total + (suffix_max[i] if i < len(rec) else 0.0) / n_t
-        ap[c] = total
-        recall[c] = rec[-1]
+    start, end = bounds[:-1], bounds[1:]
+    ctp = np.cumsum(tp_sorted, dtype=np.int64)
+    tp_int = ctp - np.concatenate(([0], ctp))[start][hoi_sorted]  # cumulative TPs inside the class
+    tp = tp_int.astype(np.float64)
+    fp = (np.arange(n) - start[hoi_sorted] + 1) - tp
+    prec = tp / (fp + tp)
+    cls = np.flatnonzero((end > start) & (np.asarray(npos) > 0))
+    s, e = start[cls], end[cls]
+    npos_f = np.asarray(npos, dtype=np.float64)[cls]
+    suffix_max = np.empty(n)
+    for a, b in zip(s.tolist(), e.tolist()):
+        suffix_max[a:b] = np.maximum.accumulate(prec[a:b][::-1])[::-1]
+    # tp_int is non-decreasing inside a class: class * (n + 1) + tp_int is sorted overall
+    key = hoi_sorted.astype(np.int64) * (n + 1) + tp_int
+    total = np.zeros(len(cls))
+    for t in grid:
+        first = np.searchsorted(key, cls * (n + 1) + first_recall_count(npos_f, t), side="left")
+        first = np.maximum(first, s)
+        p = np.where(first < e, suffix_max[np.minimum(first, n - 1)], 0.0)
+        total = total + p / len(grid)
+    ap[cls] = total
+    recall[cls] = tp[e - 1] / npos_f
     return ap, recall
