@@ -169,13 +169,15 @@ def _load(data: Any, source: str, image_index: dict[str, int], scan: dict[str, A
         expected = 2 + len(dets) + (0 if doc.meta is None else msgspec.json.encode(doc.meta).count(b"{"))
         if scan["braces"] != expected:
             _check_duplicates(bytes(data), source)
-    problems = Problems(source)
-    image_of_name = np.fromiter(map(image_index.get, names, repeat(-1)), dtype=np.int64, count=len(names))
-    for k in np.flatnonzero(image_of_name < 0)[:problems.limit]:
-        problems.add(f"image {names[k]!r}: not in the annotation file" + _close(names[k], image_index))
-    problems.count += max(0, int((image_of_name < 0).sum()) - problems.limit)
-    hoi = _validate(arrays, dets, names, counts, problems)
-    del dets
+        problems = Problems(source)
+        image_of_name = np.fromiter(map(image_index.get, names, repeat(-1)), dtype=np.int64, count=len(names))
+        for k in np.flatnonzero(image_of_name < 0)[:problems.limit]:
+            problems.add(f"image {names[k]!r}: not in the annotation file" + _close(names[k], image_index))
+        problems.count += max(0, int((image_of_name < 0).sum()) - problems.limit)
+        hoi = _validate(arrays, dets, names, counts, problems)
+        # free the decoded objects while the collector is paused: re-enabling it with millions
+        # of young tuples alive would make the next collection walk all of them
+        del dets, doc
     problems.raise_if_any("Fix: image keys must be file names of the annotation file; see docs/hico-det.md "
                           "for the predictions format.")
     return HoiDetections(
@@ -196,7 +198,11 @@ def _flatten(dets: list) -> dict[str, Any]:
     objects = {**vocab.object_index, None: -2}
     verb = np.fromiter(map(verbs.get, map(attrgetter("verb"), dets), repeat(-1)), np.int64, n)
     obj = np.fromiter(map(objects.get, map(attrgetter("object"), dets), repeat(-1)), np.int64, n)
-    hoi = np.fromiter(map({None: -2}.get, map(attrgetter("hoi"), dets), map(attrgetter("hoi"), dets)), np.int64, n)
+    raw_hoi = list(map(attrgetter("hoi"), dets))
+    if raw_hoi.count(None) == n:  # the usual case: classes given by name
+        hoi = np.full(n, -2, dtype=np.int64)
+    else:
+        hoi = np.fromiter(map({None: -2}.get, raw_hoi, raw_hoi), np.int64, n)
     return {"boxes": boxes, "score": np.fromiter(map(attrgetter("score"), dets), np.float64, n),
             "verb": verb, "object": obj, "hoi": hoi}
 
@@ -210,6 +216,11 @@ def _validate(a: dict[str, Any], dets: list, names: list[str], counts: np.ndarra
     has_hoi = hoi != -2
     final = np.where(has_hoi, hoi, from_pair)
     boxes, score = a["boxes"], a["score"]
+    if (final.min(initial=0) >= 0 and final.max(initial=0) < N_HOI and not (has_hoi & (from_pair >= 0) & (from_pair != hoi)).any()
+            and not ((verb == -1) | (obj == -1) | ((verb == -2) != (obj == -2))).any()
+            and np.isfinite(score).all() and np.isfinite(boxes).all()
+            and (boxes[:, [0, 1, 4, 5]] <= boxes[:, [2, 3, 6, 7]]).all()):
+        return final  # every check below passes
     checks = [
         (~has_hoi & ~has_pair, lambda i: "missing class: give 'verb' and 'object', or 'hoi'"),
         (verb == -1, lambda i: f"field 'verb': unknown verb {dets[i].verb!r}" + _close(dets[i].verb, vocab.verb_index)),
