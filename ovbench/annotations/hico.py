@@ -200,7 +200,53 @@ def _read_fredzzhang(doc: dict, source: str) -> HicoGroundTruth:
     return _assemble(names, sizes, rows, "fredzzhang")
 
 
+def _fast_ppdm(doc: list, fmt: str) -> HicoGroundTruth | None:
+    """Vectorised read of a valid PPDM/CMD-SE list; None when anything is off (slow path explains)."""
+    vocab = vocabulary()
+    try:
+        names = [img["file_name"] for img in doc]
+        n_ann = np.fromiter((len(img["annotations"]) for img in doc), np.int64, len(doc))
+        n_hoi = np.fromiter((len(img["hoi_annotation"]) for img in doc), np.int64, len(doc))
+        anns = list(chain.from_iterable(img["annotations"] for img in doc))
+        hois = list(chain.from_iterable(img["hoi_annotation"] for img in doc))
+        bbox = np.asarray([a["bbox"] for a in anns], dtype=np.float64).reshape(-1, 4)
+        cat = np.asarray([a["category_id"] for a in anns], dtype=np.int64)
+        sub = np.asarray([h["subject_id"] for h in hois], dtype=np.int64)
+        obj = np.asarray([h["object_id"] for h in hois], dtype=np.int64)
+        verb = np.asarray([h["category_id"] for h in hois], dtype=np.int64) - 1
+        given = np.asarray([h.get("hoi_category_id", 0) for h in hois], dtype=np.int64) - 1
+        sizes = [(img.get("width", 0), img.get("height", 0)) if fmt == "cmdse" else (0, 0) for img in doc]
+    except (TypeError, KeyError, ValueError, AttributeError, OverflowError):
+        return None
+    flat = [v for pair in sizes for v in pair]
+    if (len(set(names)) != len(names) or not all(isinstance(x, str) for x in names)
+            or not all(type(v) is int and v >= 0 for v in flat) or len(bbox) != len(anns)):
+        return None
+    if len(cat) and (cat.min() < 1 or cat.max() > 91 or (vocab.coco91_to_object[cat] < 0).any()):
+        return None
+    if not np.isfinite(bbox).all() or (bbox[:, :2] > bbox[:, 2:]).any():
+        return None
+    hoi_image = np.repeat(np.arange(len(doc)), n_hoi)
+    if (sub < 0).any() or (obj < 0).any() or (sub >= n_ann[hoi_image]).any() or (obj >= n_ann[hoi_image]).any():
+        return None
+    if (verb < 0).any() or (verb >= len(vocab.verbs)).any():
+        return None
+    offset = (np.cumsum(n_ann) - n_ann)[hoi_image]
+    hoi = vocab.pair_to_hoi[verb, vocab.coco91_to_object[cat[offset + obj]]]
+    if (hoi < 0).any() or ((given >= 0) & (given != hoi)).any() or (given < -1).any():
+        return None
+    shift = np.fromiter((n.startswith(TRAIN_PREFIX) for n in names), bool, len(names)).astype(np.float64)
+    boxes = bbox + shift[np.repeat(np.arange(len(doc)), n_ann)][:, None]
+    return HicoGroundTruth(
+        filenames=tuple(names), sizes=np.asarray(sizes, dtype=np.int64).reshape(-1, 2), pair_image=hoi_image,
+        boxes_h=boxes[offset + sub], boxes_o=boxes[offset + obj], hoi=hoi, source_format=fmt,
+    )
+
+
 def _read_ppdm(doc: list, source: str, fmt: str) -> HicoGroundTruth:
+    fast = _fast_ppdm(doc, fmt)
+    if fast is not None:
+        return fast
     vocab = vocabulary()
     problems = Problems(source)
     names = [img.get("file_name") if isinstance(img, dict) else None for img in doc]

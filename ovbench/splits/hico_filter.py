@@ -33,8 +33,9 @@ PROTOCOLS = ("pairs", "images")
 def _row_hoi(doc: Any, fmt: str) -> list[list[int]]:
     """Per image, the 0-based HOI of each annotation row (validated through the reader)."""
     gt = parse_annotations(doc, "training annotations")
-    bounds = np.searchsorted(gt.pair_image, np.arange(gt.n_images + 1))
-    return [gt.hoi[bounds[i]:bounds[i + 1]].tolist() for i in range(gt.n_images)]
+    bounds = np.searchsorted(gt.pair_image, np.arange(gt.n_images + 1)).tolist()
+    hoi = gt.hoi.tolist()
+    return [hoi[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def filter_training(doc: Any, setting: str, protocol: str, drop_no_interaction: bool | None = None):
@@ -50,7 +51,7 @@ def filter_training(doc: Any, setting: str, protocol: str, drop_no_interaction: 
     summary = {"setting": setting, "protocol": protocol, "format": fmt, "drop_no_interaction": drop_no_interaction,
                "images_in": len(hois), "images_dropped": 0, "annotations_in": sum(map(len, hois)),
                "annotations_dropped_unseen": 0, "annotations_dropped_seen_on_unseen_pairs": 0,
-               "annotations_dropped_no_interaction": 0}
+               "annotations_dropped_seen_in_dropped_images": 0, "annotations_dropped_no_interaction": 0}
     keep_images = []
     keep_rows: list[list[bool]] = []
     for i, row_hois in enumerate(hois):
@@ -58,6 +59,7 @@ def filter_training(doc: Any, setting: str, protocol: str, drop_no_interaction: 
         if protocol == "images" and any(bad):
             summary["images_dropped"] += 1
             summary["annotations_dropped_unseen"] += sum(bad)
+            summary["annotations_dropped_seen_in_dropped_images"] += len(bad) - sum(bad)
             continue
         keep_images.append(i)
         if protocol == "pairs" and any(bad):

@@ -121,3 +121,35 @@ def test_vocabulary_is_packaged():
     assert vocab.pair_to_hoi[vocab.verb_index["ride"], vocab.object_index["bicycle"]] == 18
     assert vocab.hoi_names[18] == "ride bicycle"
     assert Path(hico._spec_path()).name == hico.SPEC_NAME
+
+
+@pytest.mark.parametrize("fmt,scale", [("ppdm", 1.0), ("fredzzhang", 0.1)])
+def test_full_scale_training_file(tmp_path, run_cli, fmt, scale):
+    """A full-size synthetic PPDM training file (38,118 images, ~118k pairs; a tenth of that in
+    fredzzhang format) in both protocols: the output is leak-free, keeps the input's format,
+    and the counts add up."""
+    import orjson
+    from train_fixture import N_IMAGES, N_PAIRS, make_train
+
+    from ovbench.annotations.hico import load_annotations, parse_annotations, to_format
+    from ovbench.splits.hico_filter import filter_training, leakage
+
+    doc = make_train(int(N_IMAGES * scale), int(N_PAIRS * scale), seed=1)
+    if fmt == "fredzzhang":
+        doc = to_format(parse_annotations(doc), "fredzzhang")
+    train = tmp_path / f"train_{fmt}.json"
+    train.write_bytes(orjson.dumps(doc))
+    assert run_cli("split", "hico-det", "check-leakage", "--setting", "nf-uc", "--annotations", train).exit_code == 4
+    for protocol in ("pairs", "images"):
+        out = tmp_path / f"out_{protocol}.json"
+        assert run_cli("split", "hico-det", "--setting", "nf-uc", "--annotations", train, "-o", out,
+                       "--protocol", protocol).exit_code == 0
+        filtered = load_annotations(out)
+        assert filtered.source_format == fmt
+        assert run_cli("split", "hico-det", "check-leakage", "--setting", "nf-uc", "--annotations", out).exit_code == 0
+        _, summary = filter_training(doc, "nf-uc", protocol)
+        assert summary["annotations_out"] == len(filtered.hoi)
+        assert summary["annotations_in"] - summary["annotations_out"] == (
+            summary["annotations_dropped_unseen"] + summary["annotations_dropped_seen_on_unseen_pairs"]
+            + summary["annotations_dropped_seen_in_dropped_images"] + summary["annotations_dropped_no_interaction"])
+    assert summary["images_dropped"] > 0 and summary["annotations_dropped_no_interaction"] > 0
