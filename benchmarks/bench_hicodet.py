@@ -75,7 +75,7 @@ def all_settings_fast(gt, det):
     ranking = scorer.rank_order(det.image, det.hoi, det.score, det.position)
     default = scorer.per_class_ap(gt, det, prof, 1.0, ranking=ranking)
     ko = scorer.known_object_mask(det.image, det.hoi, scorer.presence_from_gt(gt))
-    known = scorer.per_class_ap(gt, det, prof, 1.0, keep=ko, ranking=ranking)
+    known = scorer.per_class_ap(gt, det, prof, 1.0, keep=ko, ranking=ranking, matches=default["tp_by_detection"])
     out = {}
     for s in settings():
         out[s] = {mode: scorer.summarize(r["ap"], prof, r["npos"], unseen_ids(s))

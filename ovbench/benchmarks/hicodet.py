@@ -81,7 +81,9 @@ def score_detections(gt: HicoGroundTruth, det: HoiDetections, *, setting: str | 
     ranking = scorer.rank_order(det.image, det.hoi, det.score, det.position)
     default = scorer.per_class_ap(gt, det, prof, offset, ranking=ranking, nms=nms)
     ko_mask = scorer.known_object_mask(det.image, det.hoi, presence)
-    known = scorer.per_class_ap(gt, det, prof, offset, keep=ko_mask, ranking=ranking, nms=nms)
+    # Known-Object drops whole (image, class) groups: Default's matches still hold where reusable
+    reuse = default["tp_by_detection"] if scorer.reusable_matches(prof, nms) else None
+    known = scorer.per_class_ap(gt, det, prof, offset, keep=ko_mask, ranking=ranking, nms=nms, matches=reuse)
     options["ko_source"] = ko_source
     metrics = {
         "default": scorer.summarize(default["ap"], prof, default["npos"], unseen),

@@ -116,8 +116,14 @@ def dropped_images(gt_image: np.ndarray, gt_hoi: np.ndarray, n_images: int, no_i
     return ~interacting
 
 
+def reusable_matches(profile: Profile, nms: str | None) -> bool:
+    """Whether TP flags from one detection subset hold for another (see ``per_class_ap``)."""
+    return profile.top_k_per_image is None and profile.per_class_cap is None and nms is None
+
+
 def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray | None = None,
-                 ranking: np.ndarray | None = None, nms: str | None = None) -> dict:
+                 ranking: np.ndarray | None = None, nms: str | None = None,
+                 matches: np.ndarray | None = None) -> dict:
     """Per-class AP, recall, npos and scored-detection counts for one profile.
 
     ``gt``: object with ``pair_image``, ``hoi``, ``boxes_h``, ``boxes_o``, ``n_images``.
@@ -126,6 +132,13 @@ def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray 
     ``ranking``: optional :func:`rank_order` of all detections, reused across calls.
     ``nms``: optional evaluation-time NMS (:mod:`ovbench.predictions.hoi_nms`), applied after
     the per-image top-k as GEN-VLKT does; never applied unless given.
+    ``matches``: the ``tp_by_detection`` of an earlier call to reuse instead of matching again.
+    Valid when ``keep`` removes whole (image, class) groups, as Known-Object does, and
+    :func:`reusable_matches` holds: matching inside a group depends only on that group's
+    detections and ground truth, so the flags of the detections kept are unchanged.
+
+    Returns ``ap``, ``recall``, ``npos``, ``n_scored`` (per class), ``tp_by_detection`` (per
+    detection, False where not scored) and ``counts``.
     """
     from ..splits.hico import spec_list
 
@@ -163,20 +176,28 @@ def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray 
         capped = (np.arange(len(order)) - starts) < profile.per_class_cap
         counts["dropped_by_class_cap"] = int((~capped).sum())
         order, hoi_sorted = order[capped], hoi_sorted[capped]
-    gt_boxes = np.concatenate([gt.boxes_h, gt.boxes_o], axis=1)[gt_keep]
-    # only detections whose image holds ground truth of their class can match: match those
-    with_gt = np.zeros((gt.n_images, N_HOI), dtype=bool)
-    with_gt[gt.pair_image[gt_keep], gt.hoi[gt_keep]] = True
-    cand = np.flatnonzero(with_gt[det.image[order], hoi_sorted])
-    tp = np.zeros(len(order), dtype=bool)
-    tp[cand] = greedy_match(det.image[order[cand]], hoi_sorted[cand], det.boxes, gt.pair_image[gt_keep],
-                            gt.hoi[gt_keep], gt_boxes, profile.iou, det_rows=order[cand], box_offset=box_offset)
+    if matches is not None:
+        tp = matches[order]
+    else:
+        gt_boxes = np.concatenate([gt.boxes_h, gt.boxes_o], axis=1)[gt_keep]
+        # only detections whose image holds ground truth of their class can match: match those
+        with_gt = np.zeros((gt.n_images, N_HOI), dtype=bool)
+        with_gt[gt.pair_image[gt_keep], gt.hoi[gt_keep]] = True
+        cand = np.flatnonzero(with_gt[det.image[order], hoi_sorted])
+        tp = np.zeros(len(order), dtype=bool)
+        cand_boxes = det.boxes[order[cand]]  # one gather, then matching reads this small array
+        if box_offset:
+            cand_boxes += box_offset
+        tp[cand] = greedy_match(det.image[order[cand]], hoi_sorted[cand], cand_boxes, gt.pair_image[gt_keep],
+                                gt.hoi[gt_keep], gt_boxes, profile.iou)
+    tp_by_detection = np.zeros(len(det.hoi), dtype=bool)
+    tp_by_detection[order] = tp
     npos = np.bincount(gt.hoi[gt_keep], minlength=N_HOI)
     ap, recall = class_ap(tp, hoi_sorted, npos, thresholds(profile.threshold_grid))
     counts["scored_detections"] = int(len(order))
     counts["true_positives"] = int(tp.sum())
     return {"ap": ap, "recall": recall, "npos": npos, "n_scored": np.bincount(hoi_sorted, minlength=N_HOI),
-            "counts": counts}
+            "tp_by_detection": tp_by_detection, "counts": counts}
 
 
 def averaged_classes(profile: Profile, npos: np.ndarray) -> np.ndarray:

@@ -90,7 +90,6 @@ def box_iou(a: np.ndarray, b: np.ndarray, convention: str) -> np.ndarray:
 def greedy_match(
     det_image: np.ndarray, det_hoi: np.ndarray, det_boxes: np.ndarray,
     gt_image: np.ndarray, gt_hoi: np.ndarray, gt_boxes: np.ndarray, convention: str,
-    det_rows: np.ndarray | None = None, box_offset: float = 0.0,
 ) -> np.ndarray:
     """True-positive flags of detections given in ranking order (official greedy rule).
 
@@ -100,9 +99,6 @@ def greedy_match(
     by an earlier detection; otherwise it is a false positive, even when another free pair
     overlaps >= 0.5 (``VOCevaldet_bboxpair.m``). Hence a pair is taken by the first detection
     (in ranking order) that picks it with overlap >= 0.5, which is what is computed here.
-
-    ``det_rows`` (optional) maps the ranked detections to rows of ``det_boxes``, so only the
-    boxes that meet a ground-truth pair are gathered; ``box_offset`` is added to them.
     """
     n_det = len(det_hoi)
     tp = np.zeros(n_det, dtype=bool)
@@ -127,12 +123,11 @@ def greedy_match(
     det_rep = np.repeat(cand, count)  # ranked index of each (detection, ground truth) candidate
     start = np.cumsum(count) - count
     gt_rep = gt_order[np.repeat(group_first[group] - start, count) + np.arange(total)]
-    rows = det_rep if det_rows is None else det_rows[det_rep]
-    ov_h = box_iou(det_boxes[rows, :4] + box_offset, gt_boxes[gt_rep, :4], convention)
+    ov_h = box_iou(det_boxes[det_rep, :4], gt_boxes[gt_rep, :4], convention)
     # only overlaps >= 0.5 can decide a match: drop the rest before the object IoU
     sel = np.flatnonzero(ov_h >= MIN_OVERLAP)
-    det_rep, gt_rep, rows = det_rep[sel], gt_rep[sel], rows[sel]
-    ov = np.minimum(ov_h[sel], box_iou(det_boxes[rows, 4:] + box_offset, gt_boxes[gt_rep, 4:], convention))
+    det_rep, gt_rep = det_rep[sel], gt_rep[sel]
+    ov = np.minimum(ov_h[sel], box_iou(det_boxes[det_rep, 4:], gt_boxes[gt_rep, 4:], convention))
     sel = np.flatnonzero(ov >= MIN_OVERLAP)
     if len(sel) == 0:
         return tp

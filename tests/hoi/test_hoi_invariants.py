@@ -108,3 +108,20 @@ def test_full_mean_is_the_class_weighted_mix_of_rare_and_non_rare(demo):
     m = score_detections(gt, det, setting="uo")["metrics"]["default"]
     assert m["full"] == pytest.approx((138 * m["rare"] + 462 * m["non_rare"]) / 600, abs=1e-12)
     assert m["full"] == pytest.approx((100 * m["unseen"] + 500 * m["seen"]) / 600, abs=1e-12)
+
+
+def test_known_object_reusing_default_matches_equals_matching_again(demo):
+    """Known-Object removes whole (image, class) groups, so Default's TP flags still hold."""
+    from ovbench.scorers.hoi import PROFILES, known_object_mask, per_class_ap, presence_from_gt
+
+    gt, det = demo
+    rows = random_detections(gt, per_image=6, seed=11)
+    det = make_dets(rows)
+    prof = PROFILES["official"]
+    ko = known_object_mask(det.image, det.hoi, presence_from_gt(gt))
+    ko[det.image % 3 == 0] = False  # image-level labels may also drop images that hold GT
+    default = per_class_ap(gt, det, prof, 0.0)
+    fresh = per_class_ap(gt, det, prof, 0.0, keep=ko)
+    reused = per_class_ap(gt, det, prof, 0.0, keep=ko, matches=default["tp_by_detection"])
+    assert np.array_equal(fresh["ap"], reused["ap"]) and np.array_equal(fresh["recall"], reused["recall"])
+    assert (fresh["ap"] != default["ap"]).any()
