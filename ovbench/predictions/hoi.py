@@ -47,9 +47,6 @@ from ..errors import InputError, Problems
 from ..jsonio import gc_paused, read_bytes
 from ..splits.hico import N_HOI, vocabulary
 
-FIELDS = ("human_box", "object_box", "score")
-
-
 def _decoder(verb_type: Any, object_type: Any) -> msgspec.json.Decoder:
     """A typed decoder: JSON objects become compact structs, no intermediate dicts."""
 
@@ -94,7 +91,11 @@ class HoiDetections:
 
 
 def from_arrays(image, hoi, boxes, score, meta=None) -> HoiDetections:
-    """Detections from arrays (Python API); positions follow the given row order."""
+    """Detections from arrays (Python API); positions follow the given row order.
+
+    ``image`` indexes the annotation file's images and ``hoi`` is the 0-based class; unlike
+    :func:`load_predictions`, nothing is validated.
+    """
     image = np.asarray(image, dtype=np.int64)
     return HoiDetections(image=image, hoi=np.asarray(hoi, dtype=np.int64),
                          boxes=np.asarray(boxes, dtype=np.float64).reshape(-1, 8),

@@ -129,3 +129,18 @@ def test_no_detections_at_all():
     gt = make_gt([(0, 0, B, O)])
     r = fast_ap(gt, make_dets([]))
     assert not r["ap"].any() and r["counts"]["scored_detections"] == 0
+
+
+@pytest.mark.parametrize("sorted_images", [True, False])
+def test_rank_order_equals_the_canonical_lexsort(sorted_images):
+    from ovbench.scorers.hoi import rank_order
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+    image = rng.integers(0, 300, n)
+    if sorted_images:
+        image = np.sort(image)
+    hoi = rng.integers(0, 600, n)
+    score = np.round(rng.random(n), 2)  # many ties
+    for position in (np.arange(n), rng.permutation(n)):
+        assert np.array_equal(rank_order(image, hoi, score, position), np.lexsort((position, image, -score, hoi)))
