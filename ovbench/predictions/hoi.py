@@ -173,7 +173,7 @@ def _load(data: Any, source: str, image_index: dict[str, int], scan: dict[str, A
         problems = Problems(source)
         image_of_name = np.fromiter(map(image_index.get, names, repeat(-1)), dtype=np.int64, count=len(names))
         for k in np.flatnonzero(image_of_name < 0)[:problems.limit]:
-            problems.add(f"image {names[k]!r}: not in the annotation file" + _close(names[k], image_index))
+            problems.add(f"image {names[k]!r}: not in the annotation file" + _image_hint(names[k], image_index))
         problems.count += max(0, int((image_of_name < 0).sum()) - problems.limit)
         hoi = _validate(arrays, dets, names, counts, problems)
         # free the decoded objects while the collector is paused: re-enabling it with millions
@@ -249,6 +249,17 @@ def _validate(a: dict[str, Any], dets: list, names: list[str], counts: np.ndarra
                 problems.add(f"image {names[img]!r}, detection {int(i - starts[img])}: {message(i)}")
             problems.count += max(0, len(rows) - problems.limit)
     return final
+
+
+def _image_hint(name: str, image_index: dict[str, int]) -> str:
+    """A fix for the usual key mistakes: paths, missing extensions, numeric image ids."""
+    for guess in (os.path.basename(name), name + ".jpg", os.path.splitext(name)[0] + ".jpg"):
+        if guess != name and guess in image_index:
+            return f"; did you mean {guess!r}? Keys are the annotation file's file names"
+    if name.isdigit():
+        example = next(iter(image_index), "HICO_test2015_00000001.jpg")
+        return f"; keys are file names such as {example!r}, not numeric image ids"
+    return _close(name, image_index)
 
 
 def _close(name: Any, choices) -> str:

@@ -74,6 +74,8 @@ def _det(**over):
 
 BAD_CASES = {
     "unknown image": ({"nope.jpg": [_det()]}, ["image 'nope.jpg': not in the annotation file"]),
+    "image path": ({"images/" + IMG: [_det()]}, [f"did you mean '{IMG}'?"]),
+    "numeric id": ({"1": [_det()]}, ["not numeric image ids"]),
     "unknown verb": ({IMG: [_det(), _det(verb="rdie")]},
                      [f"image '{IMG}', detection 1: field 'verb': unknown verb 'rdie'", "Did you mean 'ride'"]),
     "unknown object": ({IMG: [_det(object="bike")]}, [f"image '{IMG}', detection 0: field 'object': unknown object"]),
