@@ -8,6 +8,7 @@ from hoi_helpers import fast_ap, gt_rows, make_dets, make_gt, random_detections,
 from reference_hoi import GRIDS, reference_per_class_ap
 
 from ovbench.annotations.hico import load_annotations
+from ovbench.scorers.hoi import PROFILES
 from ovbench.scorers.hoi_ap import box_iou, matlab_colon, thresholds
 
 B = [10, 10, 50, 90]          # a human box
@@ -52,9 +53,17 @@ def test_matlab_grid():
     assert thresholds("i/10")[3] == 0.3
 
 
-def _one_class(dets, gts, n_images=2, **kw):
+def _one_class(dets, gts, n_images=2, profile="official", **kw):
+    """Fast AP of class 0, checked against the literal reference on the same case."""
     gt = make_gt([(i, 0, h, o) for i, h, o in gts], n_images=n_images)
-    return fast_ap(gt, make_dets([(i, 0, b, s) for i, b, s in dets]), **kw)
+    rows = [(i, 0, b, s) for i, b, s in dets]
+    fast = fast_ap(gt, make_dets(rows), profile, **kw)
+    prof = PROFILES[profile]
+    ref_ap, ref_rec = reference_per_class_ap(
+        gt_rows(gt), rows, n_images, grid=kw.get("threshold_grid", prof.threshold_grid),
+        convention=prof.iou, cap=prof.per_class_cap, n_hoi=600)
+    assert abs(fast["ap"][0] - ref_ap[0]) <= 1e-12 and abs(fast["recall"][0] - ref_rec[0]) <= 1e-12
+    return fast
 
 
 def test_ties_follow_image_order_then_file_position():
@@ -117,6 +126,8 @@ def test_classes_without_detections_score_zero_and_count_in_the_mean():
 
     gt = make_gt([(0, 0, B, O), (0, 1, B, O)])
     r = fast_ap(gt, make_dets([(0, 0, PAIR, 0.9)]))
+    ref_ap, _ = reference_per_class_ap(gt_rows(gt), [(0, 0, PAIR, 0.9)], 1)
+    assert np.max(np.abs(r["ap"] - np.asarray(ref_ap))) <= 1e-12
     # 11 sequential additions of 1/11, as MATLAB's ap = ap + p/11, give 1.0000000000000002
     assert r["ap"][0] == pytest.approx(1.0, abs=1e-15) and r["ap"][1] == 0.0 and r["n_scored"][1] == 0
     assert summarize(r["ap"], PROFILES["official"], r["npos"], None)["full"] == pytest.approx(1 / 600, abs=1e-15)
