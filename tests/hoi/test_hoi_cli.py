@@ -182,3 +182,14 @@ def test_demo_section(tmp_path):
     text = run_demo(tmp_path)
     assert "rf-uc" in text and "Known-Object" in text and (tmp_path / "result.json").exists()
     assert load_result(tmp_path / "result.json")["counts"]["gt_pairs"] == 750
+
+
+def test_demo_data_is_reproduced_by_its_generator(tmp_path):
+    import subprocess
+    import sys
+
+    repo = DEMO.parents[2]
+    subprocess.run([sys.executable, str(repo / "scripts" / "make_hicodet_demo.py"), "--out", str(tmp_path)], check=True)
+    for name in ("annotations.json", "predictions.json", "README.md"):
+        assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
+    assert sum((DEMO / n).stat().st_size for n in ("annotations.json", "predictions.json")) < 400_000
