@@ -193,3 +193,16 @@ def test_demo_data_is_reproduced_by_its_generator(tmp_path):
     for name in ("annotations.json", "predictions.json", "README.md"):
         assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
     assert sum((DEMO / n).stat().st_size for n in ("annotations.json", "predictions.json")) < 400_000
+
+
+def test_golden_numbers_of_the_demo():
+    """Pinned numbers of scorer hoi-map@1; a change here needs a new scorer version."""
+    from ovbench.benchmarks.hicodet import score_files
+
+    golden = json.loads((DEMO.parents[2] / "tests" / "fixtures" / "hoi" / "golden_demo_hoi-map@1.json").read_text())
+    for key, expected in golden["metrics"].items():
+        profile, frame = key.split("/")
+        got = score_files(PREDS, annotations=ANNO, setting="rf-uc", profile=profile, box_frame=frame)["metrics"]
+        for mode in expected:
+            for name, value in expected[mode].items():
+                assert got[mode][name] == pytest.approx(value, abs=1e-12), (key, mode, name)

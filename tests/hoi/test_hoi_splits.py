@@ -35,6 +35,9 @@ def test_lists_match_the_research_note():
     assert sizes == {"rf-uc": 120, "nf-uc": 120, "uo": 100, "uv": 84, **{f"uc{i}": 120 for i in range(5)}}
     assert len(hico.spec_list("thid-cmdse-valid")) == 520 and len(hico.spec_list("no_interaction")) == 80
     assert set(hico.spec_list("thid-ov").tolist()) == set(hico.spec_list("rf-uc").tolist())
+    valid = set(hico.spec_list("thid-cmdse-valid").tolist())
+    assert sorted(valid & set(hico.spec_list("rf-uc").tolist())) == sorted(research["thid_cmdse_eval"]["unseen_115"])
+    assert sorted(valid - set(hico.spec_list("rf-uc").tolist())) == sorted(research["thid_cmdse_eval"]["seen_405"])
 
 
 def test_tampered_list_is_a_hard_error(tmp_path, monkeypatch, run_cli):
