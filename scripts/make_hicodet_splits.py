@@ -103,6 +103,10 @@ def build(shared: Path) -> dict:
                     "THID zero-shot set (= rf-uc as a set, sorted)."),
         "thid-cmdse-valid": (research["thid_cmdse_eval"]["valid_520"], "scwangdyd/promting_hoi, ltttpku/CMD-SE-release datasets/hico_evaluator.py (all classes but no_interaction)",
                              "Classes THID/CMD-SE average (520: all but no_interaction)."),
+        "thid-cmdse-unseen": (research["thid_cmdse_eval"]["unseen_115"], "scwangdyd/promting_hoi, ltttpku/CMD-SE-release datasets/hico_evaluator.py (zero-shot ids without no_interaction)",
+                              "THID/CMD-SE 'zero-shot' classes: rf-uc without its 5 no_interaction classes (115)."),
+        "thid-cmdse-seen": (research["thid_cmdse_eval"]["seen_405"], "scwangdyd/promting_hoi, ltttpku/CMD-SE-release datasets/hico_evaluator.py (seen ids without no_interaction)",
+                            "THID/CMD-SE 'seen' classes: the 520 minus the 115 unseen (405)."),
     }
     for name, (ids, src, description) in extra.items():
         lists[name] = entry(ids, src, description)

@@ -7,7 +7,8 @@ produce a number. All HOI ids are 0-based in the official 600-class order.
 
 Settings (zero-shot unseen sets): ``rf-uc``, ``nf-uc``, ``uo``, ``uv``, ``uc0`` .. ``uc4``.
 Other lists: ``rare`` (138), ``non_rare`` (462), ``no_interaction`` (80), ``thid-ov`` (THID's
-sorted copy of rf-uc), ``thid-cmdse-valid`` (the 520 classes THID/CMD-SE average).
+sorted copy of rf-uc), ``thid-cmdse-valid`` (the 520 classes THID/CMD-SE average),
+``thid-cmdse-unseen`` / ``thid-cmdse-seen`` (115 / 405: rf-uc split within the 520).
 """
 
 from __future__ import annotations

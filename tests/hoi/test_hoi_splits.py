@@ -36,8 +36,11 @@ def test_lists_match_the_research_note():
     assert len(hico.spec_list("thid-cmdse-valid")) == 520 and len(hico.spec_list("no_interaction")) == 80
     assert set(hico.spec_list("thid-ov").tolist()) == set(hico.spec_list("rf-uc").tolist())
     valid = set(hico.spec_list("thid-cmdse-valid").tolist())
-    assert sorted(valid & set(hico.spec_list("rf-uc").tolist())) == sorted(research["thid_cmdse_eval"]["unseen_115"])
-    assert sorted(valid - set(hico.spec_list("rf-uc").tolist())) == sorted(research["thid_cmdse_eval"]["seen_405"])
+    rf_uc = set(hico.spec_list("rf-uc").tolist())
+    assert sorted(valid & rf_uc) == sorted(hico.spec_list("thid-cmdse-unseen").tolist()) == sorted(
+        research["thid_cmdse_eval"]["unseen_115"])
+    assert sorted(valid - rf_uc) == sorted(hico.spec_list("thid-cmdse-seen").tolist()) == sorted(
+        research["thid_cmdse_eval"]["seen_405"])
 
 
 def test_tampered_list_is_a_hard_error(tmp_path, monkeypatch, run_cli):
