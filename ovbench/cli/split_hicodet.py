@@ -69,6 +69,7 @@ def hico_det(ctx, list_, fmt, setting, annotations, output, protocol, drop_no_in
         f"{summary['annotations_dropped_seen_on_unseen_pairs']} seen on unseen pairs, "
         f"{summary['annotations_dropped_seen_in_dropped_images']} seen in dropped images, "
         f"{summary['annotations_dropped_no_interaction']} no_interaction; "
+        f"{summary['images_dropped']} images with unseen classes and {summary['images_dropped_empty']} left empty dropped; "
         f"no_interaction {'dropped' if summary['drop_no_interaction'] else 'kept'})",
         err=True,
     )

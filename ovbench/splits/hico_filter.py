@@ -7,11 +7,13 @@ Two protocols, named after who uses them:
     on that same pair; keep the image and its other pairs. A pair is a (subject_id,
     object_id) in PPDM/CMD-SE files and an identical (human box, object box) in fredzzhang
     files. (GEN-VLKT's loader later skips images left without pairs.)
-``images`` (THID, CMD-SE; ``datasets/hico.py``)
-    Drop every image with any unseen annotation (an unseen ``no_interaction`` class counts),
-    then, by default, every ``no_interaction`` annotation of the remaining images, as
-    THID/CMD-SE do with their default ``ignore_non_interaction``. ``drop_no_interaction=False``
-    keeps them. Both choices are reported in the returned summary.
+``images`` (THID, CMD-SE; ``ltttpku/CMD-SE-release: datasets/hico.py``, ``load_hico_json``)
+    Drop every image with any unseen annotation (their loop tests the zero-shot list before
+    skipping ``no_interaction``, so an unseen ``no_interaction`` class counts), then, by
+    default, every ``no_interaction`` annotation of the remaining images, as THID/CMD-SE do
+    with their default ``ignore_non_interaction``; ``drop_no_interaction=False`` keeps them.
+    Images left without any annotation are dropped too, as their loader skips them. Every
+    choice is reported in the returned summary.
 
 Filtering works on the parsed document and writes it back in the input's own format; every
 field it does not filter is kept as it was.
@@ -51,7 +53,8 @@ def filter_training(doc: Any, setting: str, protocol: str, drop_no_interaction: 
     summary = {"setting": setting, "protocol": protocol, "format": fmt, "drop_no_interaction": drop_no_interaction,
                "images_in": len(hois), "images_dropped": 0, "annotations_in": sum(map(len, hois)),
                "annotations_dropped_unseen": 0, "annotations_dropped_seen_on_unseen_pairs": 0,
-               "annotations_dropped_seen_in_dropped_images": 0, "annotations_dropped_no_interaction": 0}
+               "annotations_dropped_seen_in_dropped_images": 0, "annotations_dropped_no_interaction": 0,
+               "images_dropped_empty": 0}
     keep_images = []
     keep_rows: list[list[bool]] = []
     for i, row_hois in enumerate(hois):
@@ -76,6 +79,10 @@ def filter_training(doc: Any, setting: str, protocol: str, drop_no_interaction: 
                 if rows[k] and h in no_inter:
                     rows[k] = False
                     summary["annotations_dropped_no_interaction"] += 1
+        if protocol == "images" and not any(rows):
+            keep_images.pop()
+            summary["images_dropped_empty"] += 1
+            continue
         keep_rows.append(rows)
     out = _rebuild(doc, fmt, keep_images, keep_rows)
     summary["images_out"] = len(keep_images)

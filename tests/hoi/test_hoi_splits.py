@@ -97,6 +97,18 @@ def test_images_protocol_drops_images_and_no_interaction(tmp_path, run_cli):
     assert _hois(json.loads(out.read_text())) == [[125, 128], [296]]
 
 
+def test_images_protocol_drops_images_left_empty():
+    """An image whose only annotation is no_interaction is skipped by THID/CMD-SE's loader."""
+    from ovbench.splits.hico_filter import filter_training
+
+    doc = json.loads(TRAIN.read_text())
+    doc[1]["hoi_annotation"] = doc[1]["hoi_annotation"][1:]  # keep only 'no_interaction dog'
+    out, summary = filter_training(doc, "rf-uc", "images")
+    assert [d["file_name"][-6:] for d in out] == ["04.jpg"] and summary["images_dropped_empty"] == 1
+    out, summary = filter_training(doc, "rf-uc", "images", drop_no_interaction=False)
+    assert [d["file_name"][-6:] for d in out] == ["02.jpg", "04.jpg"] and summary["images_dropped_empty"] == 0
+
+
 def test_filter_fredzzhang_format_pairs_by_identical_boxes(tmp_path):
     from ovbench.annotations.hico import load_annotations, to_fredzzhang
     from ovbench.splits.hico_filter import filter_training
@@ -159,3 +171,4 @@ def test_full_scale_training_file(tmp_path, run_cli, fmt, scale):
             summary["annotations_dropped_unseen"] + summary["annotations_dropped_seen_on_unseen_pairs"]
             + summary["annotations_dropped_seen_in_dropped_images"] + summary["annotations_dropped_no_interaction"])
     assert summary["images_dropped"] > 0 and summary["annotations_dropped_no_interaction"] > 0
+    assert summary["images_out"] == summary["images_in"] - summary["images_dropped"] - summary["images_dropped_empty"]
