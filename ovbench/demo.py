@@ -16,7 +16,11 @@ def run_demo(workdir: str | Path | None = None) -> str:
 
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="ovbench-demo-") as tmp:
-            return run_demo(tmp)
+            report = run_demo(tmp)
+        return report + (
+            "\nThe files above were written to a temporary folder, now removed; "
+            "run `ovbench demo --workdir DIR` to keep them.\n"
+        )
     root = Path(workdir)
     root.mkdir(parents=True, exist_ok=True)
     parts = [ovswig.run_demo(root / "ov-swig"), hicodet.run_demo(root / "hico-det")]

@@ -8,6 +8,7 @@ can never turn into a silently green run. ``OVBENCH_SHARED`` overrides the locat
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -26,10 +27,29 @@ def require_shared(*relative: str) -> Path:
     path = _shared_path().joinpath(*relative)
     if not path.exists():
         reason = f"{path} is not available (the shared data folder beside the repository)"
-        if os.environ.get("CI", "").lower() == "true":
+        if _in_ci():
             pytest.fail(f"{reason}; under CI it must be present")
         pytest.skip(reason)
     return path
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require_module(name: str):
+    """Import an optional dependency (the ``clip`` extra); skip without it, fail under CI.
+
+    CI installs every extra, so a missing module there is a broken install, not a reason to
+    skip the baseline and model-adapter tests.
+    """
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        reason = f"{name} is not installed ({exc}); install the extra: pip install 'ovbench[clip]'"
+        if _in_ci():
+            pytest.fail(f"{reason}; under CI every extra must be installed")
+        pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

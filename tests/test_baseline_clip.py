@@ -10,13 +10,14 @@ path a real checkpoint takes; images are generated. Real weights:
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import shutil
 import sys
 
 import pytest
 
-from conftest import FIXTURES, require_shared
+from conftest import FIXTURES, require_module, require_shared
 
 TINY = {"embed_dim": 32,
         "vision_cfg": {"image_size": 32, "layers": 1, "width": 64, "head_width": 32, "patch_size": 16},
@@ -25,9 +26,9 @@ TINY = {"embed_dim": 32,
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    torch = pytest.importorskip("torch")
-    open_clip = pytest.importorskip("open_clip")
-    pytest.importorskip("PIL")
+    torch = require_module("torch")
+    open_clip = require_module("open_clip")
+    require_module("PIL")
     folder = tmp_path_factory.mktemp("model")
     config = folder / "ovbench-tiny.json"
     config.write_text(json.dumps(TINY))
@@ -48,7 +49,7 @@ def _image(path, width, height, seed):
 
 @pytest.fixture(scope="module")
 def swig(tmp_path_factory):
-    pytest.importorskip("PIL")
+    require_module("PIL")
     tmp_path = tmp_path_factory.mktemp("swig")
     ann = tmp_path / "SWiG_jsons"
     ann.mkdir()
@@ -113,7 +114,7 @@ def test_gsr_end_to_end(run_cli, tiny_model, swig, gsr_preds, tmp_path):
 
 
 def test_gsr_baseline_scores(swig, gsr_preds):
-    ovswig = pytest.importorskip("ovbench.benchmarks.ovswig")
+    ovswig = importlib.import_module("ovbench.benchmarks.ovswig")
     assert ovswig.score_files(gsr_preds, annotations=swig[0], split="dev")["metrics"]
 
 
@@ -180,7 +181,7 @@ def test_hoi_oracle_boxes(hoi_run):
 
 
 def test_hoi_baseline_scores(hoi_run):
-    hicodet = pytest.importorskip("ovbench.benchmarks.hicodet")
+    hicodet = importlib.import_module("ovbench.benchmarks.hicodet")
     _, ann_path, out = hoi_run
     assert hicodet.score_files(out, annotations=ann_path)["metrics"]
 

@@ -7,9 +7,11 @@ import json
 import numpy as np
 import pytest
 
+from conftest import require_module
+
 from test_adapters import vocab  # noqa: F401  (fixture)
 
-torch = pytest.importorskip("torch")
+torch = require_module("torch")
 
 from ovbench.adapters import get_adapter  # noqa: E402
 from ovbench.adapters._common import read_lines, read_train_classes  # noqa: E402

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
+from conftest import require_shared  # noqa: F401  (re-exported for the HICO-DET tests)
 from ovbench.annotations.hico import HicoGroundTruth
 from ovbench.predictions.hoi import from_arrays
 from ovbench.scorers import hoi as scorer
@@ -14,18 +14,6 @@ from ovbench.splits.hico import vocabulary
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
-
-
-def _root_conftest():
-    """tests/conftest.py loaded under its own name (other folders may add a 'conftest')."""
-    spec = importlib.util.spec_from_file_location("ovbench_tests_root_conftest", REPO / "tests" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-#: ``require_shared(*parts)``: path under ../shared; skips when absent, fails under CI=true
-require_shared = _root_conftest().require_shared
 
 
 def make_gt(rows, n_images=None, names=None) -> HicoGroundTruth:
