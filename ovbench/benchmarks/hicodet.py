@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 
 from ..annotations.hico import HicoGroundTruth, load_annotations
-from ..errors import SpecError
+from ..errors import InputError, SpecError
 from ..jsonio import sha256_file
 from ..predictions.hoi import HoiDetections, load_predictions
 from ..results import build_result
 from ..scorers import hoi as scorer
 from ..splits import hico as splits
 
-CLI_OPTIONS = frozenset({"setting", "profile", "box_frame", "ko_labels"})
+CLI_OPTIONS = frozenset({"setting", "profile", "box_frame", "ko_labels", "nms"})
 BOX_FRAMES = ("model", "gt")
 GT_KO_SOURCE = "gt-object-presence"
 
@@ -36,7 +36,8 @@ def score_files(preds, *, annotations, method=None, setting=None, profile=None, 
     recorded in ``scorer.options.nms``; by default no post-processing is applied.
     """
     prof = scorer.get_profile(profile or "official")
-    frame = _check_frame(box_frame or "model")
+    if box_frame is not None:
+        _check_frame(box_frame)
     if setting is not None:
         splits.check_setting(setting)
     gt = load_annotations(annotations)
@@ -48,12 +49,28 @@ def score_files(preds, *, annotations, method=None, setting=None, profile=None, 
         image, hoi, source = load_ko_labels(ko_labels, index)
         ko = (scorer.presence_from_labels(gt.n_images, image, hoi), source)
     det = load_predictions(preds, index)
+    frame = resolve_box_frame(box_frame, det.meta, os.fspath(preds))
     return score_detections(
         gt, det, setting=setting, profile=prof.name, box_frame=frame, ko=ko, method=method, nms=nms,
         annotations_sha256=sha256_file(annotations),
         inputs={"predictions": os.fspath(preds), "annotations": os.fspath(annotations),
                 **({"ko_labels": os.fspath(ko_labels)} if ko_labels else {})},
     )
+
+
+def resolve_box_frame(option: str | None, meta: dict[str, Any], source: str) -> str:
+    """The box frame to score in: the option if given, else the predictions' ``meta.box_frame``
+    (adapters record it), else ``model``. An option that contradicts the file is an error: one of
+    the two is wrong and the number would be silently off by a pixel."""
+    declared = meta.get("box_frame")
+    if declared is not None and declared not in BOX_FRAMES:
+        raise InputError(f"{source}: meta.box_frame is {declared!r}; expected one of {', '.join(BOX_FRAMES)}")
+    if option is None:
+        return declared or "model"
+    if declared is not None and declared != option:
+        raise SpecError(f"--box-frame {option} contradicts {source}, whose meta.box_frame is {declared!r}; "
+                        "drop the option or fix the file's meta")
+    return option
 
 
 def _check_frame(frame: str) -> str:

@@ -33,11 +33,15 @@ FORMATS = ("table", "md", "csv", "json")
 @click.option("--profile", default=None,
               help="[hico-det] Evaluation profile: official (default), gen-vlkt or thid-cmdse.")
 @click.option("--box-frame", type=click.Choice(["model", "gt"]), default=None,
-              help="[hico-det] Frame of predicted boxes: model (0-based continuous, default) or gt "
-                   "(already in the annotation file's 1-based pixel frame).")
+              help="[hico-det] Frame of predicted boxes: model (0-based continuous) or gt (already in "
+                   "the annotation file's 1-based pixel frame). Default: the predictions' "
+                   "meta.box_frame, else model.")
 @click.option("--ko-labels", type=click.Path(dir_okay=False), default=None,
               help="[hico-det] HICO image-level labels for the Known-Object setting "
                    "(anno.mat or a JSON file); default: derived from ground-truth object presence.")
+@click.option("--nms", type=click.Choice(["gen-vlkt-triplet"]), default=None,
+              help="[hico-det] Apply an evaluation-time NMS before scoring (off by default; "
+                   "recorded in the result). gen-vlkt-triplet: GEN-VLKT's triplet NMS.")
 @click.option("--method", default=None, help="Method name to record in the result.")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="What to print on stdout.")

@@ -206,3 +206,40 @@ def test_golden_numbers_of_the_demo():
         for mode in expected:
             for name, value in expected[mode].items():
                 assert got[mode][name] == pytest.approx(value, abs=1e-12), (key, mode, name)
+
+
+def _with_meta(tmp_path, **meta):
+    doc = json.loads(PREDS.read_text())
+    doc["meta"] = {**doc.get("meta", {}), **meta}
+    path = tmp_path / "preds.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_box_frame_defaults_to_the_predictions_meta(run_cli, tmp_path):
+    """Adapters record meta.box_frame; without --box-frame the scorer follows it."""
+    gt_file = _with_meta(tmp_path, box_frame="gt")
+    from_meta = json.loads(score(run_cli, gt_file, "-f", "json").output)
+    explicit = json.loads(score(run_cli, PREDS, "-f", "json", "--box-frame", "gt").output)
+    assert from_meta["scorer"]["options"]["box_frame"] == "gt"
+    assert from_meta["metrics"] == explicit["metrics"]
+    same = score(run_cli, gt_file, "-f", "json", "--box-frame", "gt")
+    assert same.exit_code == 0
+
+
+def test_box_frame_option_contradicting_meta_is_an_error(run_cli, tmp_path):
+    out = tmp_path / "result.json"
+    result = score(run_cli, _with_meta(tmp_path, box_frame="gt"), "--box-frame", "model", "-o", out)
+    assert result.exit_code == 3 and "contradicts" in result.output and "meta.box_frame is 'gt'" in result.output
+    assert not out.exists()
+    bad = score(run_cli, _with_meta(tmp_path, box_frame="pixels"))
+    assert bad.exit_code == 3 and "meta.box_frame" in bad.output
+
+
+def test_nms_option_is_applied_and_recorded(run_cli):
+    plain = json.loads(score(run_cli, PREDS, "-f", "json", "--profile", "gen-vlkt").output)
+    nms = json.loads(score(run_cli, PREDS, "-f", "json", "--profile", "gen-vlkt", "--nms", "gen-vlkt-triplet").output)
+    assert plain["scorer"]["options"]["nms"] is None
+    assert nms["scorer"]["options"]["nms"] == "gen-vlkt-triplet"
+    ovswig = run_cli("score", PREDS, "-b", "ov-swig", "--annotations", ANNO, "--split", "test", "--nms", "gen-vlkt-triplet")
+    assert ovswig.exit_code == 2 and "--nms does not apply" in ovswig.output
