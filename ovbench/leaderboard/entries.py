@@ -118,12 +118,6 @@ def load_entries(root: str | Path, benchmark: str | None = None, split: str | No
     for p in paths:
         if (benchmark is None or p.parent.parent.name == benchmark) and (split is None or p.parent.name == split):
             entries.append(load_entry(p))
-    seen: dict[tuple[str, str, str], Path] = {}
-    for e in entries:
-        key = (e.benchmark, e.split, e.method)
-        if key in seen:
-            raise InputError(f"{e.path}: method {e.method!r} already has an entry at {seen[key]}")
-        seen[key] = e.path
     return entries
 
 
