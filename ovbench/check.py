@@ -188,7 +188,7 @@ def diff_table(comparisons: list[Comparison]) -> str:
 
 
 def expected_from_results(result_paths: list[str | Path], tolerance: float | None = None) -> dict[str, Any]:
-    """An expected file pinning every number under ``metrics`` of each (verified) result."""
+    """An expected file pinning every number under ``metrics`` and ``counts`` of each (verified) result."""
     from .results import load_result
 
     blocks = []
@@ -196,6 +196,7 @@ def expected_from_results(result_paths: list[str | Path], tolerance: float | Non
         result = load_result(p)
         flat: dict[str, Any] = {}
         _flatten(result["metrics"], "metrics", flat)
+        _flatten(result["counts"], "counts", flat)
         blocks.append({"benchmark": result["benchmark"]["name"], "split": result["benchmark"]["split"],
                        "scorer": _scorer(result), "metrics": flat})
     out: dict[str, Any] = {"schema": SCHEMA, "tolerance": DEFAULT_TOLERANCE if tolerance is None else tolerance}
