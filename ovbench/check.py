@@ -12,7 +12,7 @@ values at dotted paths into a result (``metrics.all.top1.verb``, ``counts.found`
 
 Every RESULT is matched to the block of its benchmark and split, and every block must be
 matched. A number passes when ``|got - expected| <= tolerance`` (absolute; per-metric
-tolerance, else the block's, else the file's, else ``--tolerance``, else 1e-9); ``null``
+tolerance, else the block's, else ``--tolerance``, else the file's, else 1e-9); ``null``
 expects the metric to be undefined. Drifted or missing numbers raise :class:`CheckFailed`
 (exit 4) with a diff table; unreadable, tampered or mismatched inputs raise
 :class:`InputError` (exit 3).
@@ -181,7 +181,7 @@ def diff_table(comparisons: list[Comparison]) -> str:
     """A readable table: result, metric, expected, got, delta, tolerance."""
     from tabulate import tabulate
 
-    rows = [[Path(c.source).name, c.path, _fmt(c.expected), _fmt(c.got),
+    rows = [[c.source, c.path, _fmt(c.expected), _fmt(c.got),
              "—" if c.delta is None else f"{c.delta:+.3g}", f"{c.tolerance:g}"] for c in comparisons]
     return tabulate(rows, headers=["result", "metric", "expected", "got", "delta", "tolerance"],
                     tablefmt="simple", disable_numparse=True)
