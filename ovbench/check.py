@@ -132,6 +132,8 @@ def check_results(result_paths: list[str | Path], expected_path: str | Path,
     """
     from .results import load_result
 
+    if tolerance is not None and not tolerance >= 0:
+        raise InputError(f"--tolerance must be a non-negative number, got {tolerance!r}")
     blocks, file_tol = load_expected(expected_path)
     by_key = {(b["benchmark"], b["split"]): b for b in blocks}
     results = [(str(p), load_result(p)) for p in result_paths]  # InputError when tampered

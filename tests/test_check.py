@@ -130,6 +130,8 @@ def test_invalid_expected_files_exit_3(tmp_path, demo, run_cli):
     res = run_cli("check", demo["ov-swig"], "-e", bad)
     assert res.exit_code == 3 and "field 'schema' should be 'ovbench.expected/1'" in res.output
     assert run_cli("check", demo["ov-swig"]).exit_code == 2
+    res = run_cli("check", demo["ov-swig"], "-e", GOLDEN, "--tolerance", "-1")
+    assert res.exit_code == 3 and "--tolerance must be a non-negative number" in res.output
 
 
 def test_write_expected_round_trips(demo, tmp_path, run_cli):

@@ -129,14 +129,16 @@ def test_invalid_reported_entry_lists_every_problem_with_file_and_field(tmp_path
     data["metrics"]["all.top1.verbb"] = 1.0
     data["metrics"]["all.top1.value"] = "30.5"
     data["benchmark_name"] = "x"
+    data["citation"]["test_fixture"] = "yes"
     _write(path, data)
     with pytest.raises(InputError) as exc:
         load_entry(path)
     msg = str(exc.value)
-    assert msg.startswith(f"{path}: 5 problems")
+    assert msg.startswith(f"{path}: 6 problems")
     for part in ("field 'scale': expected 'percent'", "field 'citation.table'",
                  "metric 'all.top1.verbb' is not a ov-swig metric. Did you mean 'all.top1.verb'?",
                  "metric 'all.top1.value': expected a number or null", "unknown field 'benchmark_name'",
+                 "field 'citation.test_fixture': expected true or false, got 'yes'",
                  "docs/leaderboard.md"):
         assert part in msg
 
@@ -188,11 +190,21 @@ def test_repository_leaderboard_readme_is_up_to_date():
         "leaderboard/README.md is out of date: run `ovbench leaderboard leaderboard/ --readme`")
 
 
-def test_repository_leaderboard_holds_only_demo_reproduced_entries():
+def test_repository_leaderboard_holds_no_test_fixtures():
     entries = load_entries(REPO / "leaderboard")
-    assert entries and all(e.kind == "reproduced" and e.split.startswith("demo-") for e in entries)
-    text = render_readme(REPO / "leaderboard")
+    assert any(e.kind == "reproduced" and e.split == "demo-test" for e in entries)
+    assert not [e.path for e in entries if (e.citation or {}).get("test_fixture")]
+
+
+def test_readme_says_whether_published_numbers_are_present(tmp_path):
+    shutil.copytree(LB / "ov-swig" / "fixture-test", tmp_path / "ov-swig" / "fixture-test")
+    assert "Source: Synthetic test fixture" in render_readme(tmp_path)
+    assert "No published numbers have been entered yet" not in render_readme(tmp_path)
+    for name in ("Example-A", "Example-B", "Example_C---D"):
+        (tmp_path / "ov-swig" / "fixture-test" / f"{name}.json").unlink()
+    text = render_readme(tmp_path)
     assert "No published numbers have been entered yet" in text
+    assert '"schema": "ovbench.leaderboard-entry/1"' in text and "`unseen.top1.grnd`" in text
 
 
 def test_cli_add_render_readme_and_check_readme(tmp_path, run_cli):

@@ -198,6 +198,10 @@ def _reported(data: dict, spec, problems: Problems, common: dict) -> Entry:
                 problems.add(f"field 'citation.{key}': expected a non-empty string, got {citation.get(key)!r}")
         for key in sorted(set(citation) - _CITATION):
             problems.add(f"unknown field 'citation.{key}'." + did_you_mean(key, _CITATION))
+        if not isinstance(citation.get("test_fixture", False), bool):
+            problems.add(f"field 'citation.test_fixture': expected true or false, got {citation['test_fixture']!r}")
+        if not isinstance(citation.get("url", ""), str):
+            problems.add(f"field 'citation.url': expected a string, got {citation['url']!r}")
         if "position" in citation and (not isinstance(citation["position"], int) or isinstance(citation["position"], bool)):
             problems.add(f"field 'citation.position': expected the row's position in the table (an integer), "
                          f"got {citation['position']!r}")
