@@ -17,7 +17,7 @@ from .table import MISSING, Table
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em;color:#222;background:#fff}
 h1{font-size:1.4em}table{border-collapse:collapse;margin:1em 0;font-size:.9em}
-th,td{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:right}
+th,td{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}
 th.method,td.method{text-align:left}thead th{border-bottom:2px solid #444}
 th.sortable{cursor:pointer;user-select:none}th.sortable:hover{background:#eef}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
