@@ -89,6 +89,9 @@ def render_readme(root: str | Path) -> str:
     """The README text of leaderboard folder ``root``: every (benchmark, split) table in order."""
     entries = load_entries(root)
     parts = [_INTRO]
+    if any(e.split.startswith("demo-") for e in entries):
+        parts.append("Splits named `demo-*` hold results on ovbench's built-in synthetic demo data "
+                     "(`ovbench demo`): they show the pipeline and are not Ov-SWiG or HICO-DET results.\n")
     for benchmark, split in sorted({(e.benchmark, e.split) for e in entries}):
         parts.append(render_markdown(build_table(entries, benchmark, split)))
     if not entries:
