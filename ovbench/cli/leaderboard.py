@@ -1,0 +1,74 @@
+"""``ovbench leaderboard``: render, extend and document a leaderboard folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .app import EXIT_CODES_HELP, emit, main
+
+_FORMATS = ("md", "latex", "csv", "html", "json")
+_SUFFIX = {".md": "md", ".tex": "latex", ".csv": "csv", ".html": "html", ".htm": "html", ".json": "json"}
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("directory", required=False, default="leaderboard", type=click.Path(file_okay=False))
+@click.option("--benchmark", "-b", default=None, help="Benchmark of the table (ov-swig, hico-det).")
+@click.option("--split", "-s", default=None,
+              help="Split folder of the table (e.g. test, dev, demo-test); with --add, the split label to file under.")
+@click.option("--format", "-f", "fmt", type=click.Choice(_FORMATS), default=None,
+              help="Output format; default: from the -o extension, else md.")
+@click.option("--digits", type=int, default=2, show_default=True, help="Decimals of percentages (md, latex, html).")
+@click.option("--sort", "sort", default=None, help="Sort rows by this column key (best first); default: paper order.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write to FILE (atomically).")
+@click.option("--readme", is_flag=True, help="Write DIRECTORY/README.md with every table and how to add entries.")
+@click.option("--check-readme", is_flag=True, help="Exit 4 when DIRECTORY/README.md is not up to date.")
+@click.option("--add", "add", type=click.Path(dir_okay=False), default=None,
+              help="Add a result file (from `ovbench score -o`) as a reproduced entry (needs --split).")
+@click.option("--method", default=None, help="With --add: the method name (default: the result's).")
+@click.option("--pretrained-detector/--no-pretrained-detector", default=None,
+              help="With --add: record whether the method uses a pretrained detector (HICO-DET).")
+def leaderboard(directory, benchmark, split, fmt, digits, sort, output, readme, check_readme, add, method,
+                pretrained_detector):
+    """Render the table of one benchmark and split from a leaderboard folder.
+
+    DIRECTORY (default: leaderboard) holds <benchmark>/<split>/<method>.json entries:
+    numbers reported in papers (with citations) and results reproduced with ovbench (pinned
+    by hash), shown in separate sections. See docs/leaderboard.md.
+
+    \b
+    Examples:
+      ovbench leaderboard leaderboard/ -b ov-swig -s demo-test --format latex
+      ovbench leaderboard leaderboard/ -b hico-det -s demo-test -o hico.html
+      ovbench leaderboard leaderboard/ --add result.json --split test
+      ovbench leaderboard leaderboard/ --readme
+    """
+    from ..errors import CheckFailed
+    from ..leaderboard import add_reproduced, build_table, load_entries, render
+    from ..leaderboard.readme import render_readme
+
+    if add:
+        if not split:
+            raise click.UsageError("--add needs --split (the split label to file the entry under)")
+        path = add_reproduced(directory, add, split, method, pretrained_detector=pretrained_detector)
+        click.echo(f"Added {path}; regenerate the README with `ovbench leaderboard {directory} --readme`.", err=True)
+        return
+    if readme or check_readme:
+        text = render_readme(directory)
+        target = Path(directory) / "README.md"
+        if check_readme:
+            current = target.read_text(encoding="utf-8") if target.exists() else None
+            if current != text:
+                raise CheckFailed(f"{target} is out of date; regenerate it with "
+                                  f"`ovbench leaderboard {directory} --readme`")
+            click.echo(f"{target} is up to date.", err=True)
+        else:
+            emit(text, target)
+        return
+    if not benchmark or not split:
+        raise click.UsageError("give --benchmark and --split (or --readme / --add)")
+    if fmt is None:
+        fmt = _SUFFIX.get(Path(output).suffix.lower(), "md") if output else "md"
+    table = build_table(load_entries(directory), benchmark, split, digits=digits, sort=sort)
+    emit(render(table, fmt), output)
