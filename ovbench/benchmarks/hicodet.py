@@ -10,6 +10,7 @@ kept beside them.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,21 @@ GT_KO_SOURCE = "gt-object-presence"
 
 
 def score_files(preds, *, annotations, method=None, setting=None, profile=None, box_frame=None,
-                ko_labels=None, nms=None) -> dict[str, Any]:
+                ko_labels=None, nms=None, bootstrap=None, seed=0, confidence=0.95) -> dict[str, Any]:
     """Score a predictions file against a HICO-DET annotation file; returns the result dict.
 
     ``nms="gen-vlkt-triplet"`` (Python API only) applies GEN-VLKT's evaluation-time NMS,
     recorded in ``scorer.options.nms``; by default no post-processing is applied.
+    ``bootstrap=N`` adds percentile intervals from N image resamples (:mod:`ovbench.stats.hoi`).
     """
+    return evaluate_files(preds, annotations=annotations, method=method, setting=setting, profile=profile,
+                          box_frame=box_frame, ko_labels=ko_labels, nms=nms).result(
+        bootstrap=bootstrap, seed=seed, confidence=confidence)
+
+
+def evaluate_files(preds, *, annotations, method=None, setting=None, profile=None, box_frame=None,
+                   ko_labels=None, nms=None) -> Evaluation:
+    """Read, validate and score; :func:`score_files` without building the result dict."""
     prof = scorer.get_profile(profile or "official")
     frame = _check_frame(box_frame or "model")
     if setting is not None:
@@ -48,7 +58,7 @@ def score_files(preds, *, annotations, method=None, setting=None, profile=None, 
         image, hoi, source = load_ko_labels(ko_labels, index)
         ko = (scorer.presence_from_labels(gt.n_images, image, hoi), source)
     det = load_predictions(preds, index)
-    return score_detections(
+    return evaluate_detections(
         gt, det, setting=setting, profile=prof.name, box_frame=frame, ko=ko, method=method, nms=nms,
         annotations_sha256=sha256_file(annotations),
         inputs={"predictions": os.fspath(preds), "annotations": os.fspath(annotations),
@@ -62,16 +72,60 @@ def _check_frame(frame: str) -> str:
     return frame
 
 
-def score_detections(gt: HicoGroundTruth, det: HoiDetections, *, setting: str | None = None,
-                     profile: str = "official", box_frame: str = "model",
-                     ko: tuple[np.ndarray, str] | None = None, method: str | None = None,
-                     annotations_sha256: str | None = None, inputs: dict | None = None,
-                     nms: str | None = None) -> dict[str, Any]:
+def score_detections(gt: HicoGroundTruth, det: HoiDetections, *, bootstrap: int | None = None,
+                     seed: int = 0, confidence: float = 0.95, **options) -> dict[str, Any]:
     """Score in-memory ground truth and detections (Python API); returns the result dict.
 
-    ``ko``: ``(presence, ko_source)`` with ``presence`` an (images x 80) boolean matrix; default
-    derived from the ground truth (``gt-object-presence``).
+    ``options``: ``setting``, ``profile`` (default official), ``box_frame`` (default model),
+    ``ko``: ``(presence, ko_source)`` with ``presence`` an (images x 80) boolean matrix (default
+    derived from the ground truth, ``gt-object-presence``), ``method``, ``annotations_sha256``,
+    ``inputs``, ``nms``; ``bootstrap=N`` adds percentile intervals (:mod:`ovbench.stats.hoi`).
     """
+    return evaluate_detections(gt, det, **options).result(bootstrap=bootstrap, seed=seed, confidence=confidence)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What scoring computed: the result's fields plus the ranked TP flags (for :mod:`ovbench.stats`)."""
+
+    fields: dict[str, Any]           # keyword arguments of build_result
+    modes: dict[str, dict]           # "default" / "known_object" -> scorer.per_class_ap output
+    gt: HicoGroundTruth
+    det: HoiDetections
+    profile: scorer.Profile
+    unseen: np.ndarray | None
+
+    def ranked(self) -> dict:
+        """``{mode: ovbench.stats.hoi.Ranked}``: what the bootstrap re-weights."""
+        from ..scorers.hoi_ap import thresholds
+        from ..stats.hoi import Ranked
+
+        grid = thresholds(self.profile.threshold_grid)
+        return {m: Ranked.from_scorer(out, self.gt, self.det, grid) for m, out in self.modes.items()}
+
+    def result(self, bootstrap: int | None = None, seed: int = 0, confidence: float = 0.95) -> dict[str, Any]:
+        """The result dict; with ``bootstrap`` it also holds ``intervals`` and ``bootstrap``."""
+        if bootstrap is None:
+            return build_result(**self.fields)
+        from ..stats import bootstrap as stats_boot
+        from ..stats import hoi as stats_hoi
+
+        stats_boot.check_args(bootstrap, seed, confidence)
+        intervals = stats_hoi.intervals(self.ranked(), self.fields["metrics"], self.profile, self.unseen,
+                                        bootstrap, seed, confidence)
+        info = {"n": int(bootstrap), "seed": int(seed), "confidence": float(confidence),
+                **stats_hoi.method(self.profile)}
+        fields = dict(self.fields)
+        fields["extra"] = {**fields["extra"], "bootstrap": info, "intervals": intervals}
+        return build_result(**fields)
+
+
+def evaluate_detections(gt: HicoGroundTruth, det: HoiDetections, *, setting: str | None = None,
+                        profile: str = "official", box_frame: str = "model",
+                        ko: tuple[np.ndarray, str] | None = None, method: str | None = None,
+                        annotations_sha256: str | None = None, inputs: dict | None = None,
+                        nms: str | None = None) -> Evaluation:
+    """:func:`score_detections` without building the result dict."""
     prof = scorer.get_profile(profile)
     _check_frame(box_frame)
     unseen = splits.unseen_ids(setting) if setting is not None else None
@@ -110,7 +164,7 @@ def score_detections(gt: HicoGroundTruth, det: HoiDetections, *, setting: str | 
     meta = dict(det.meta)
     if method:
         meta["name"] = method
-    return build_result(
+    fields = dict(
         benchmark=benchmark,
         scorer={"id": scorer.SCORER_ID, "version": scorer.SCORER_VERSION, "profile": prof.name, "options": options},
         predictions={"sha256": det.sha256 or None}, counts=counts, metrics=metrics, method=meta,
@@ -122,6 +176,7 @@ def score_detections(gt: HicoGroundTruth, det: HoiDetections, *, setting: str | 
         },
         inputs=inputs,
     )
+    return Evaluation(fields, {"default": default, "known_object": known}, gt, det, prof, unseen)
 
 
 # --------------------------------------------------------------------------- rendering
