@@ -111,10 +111,11 @@ class Evaluation:
         from ..stats import hoi as stats_hoi
 
         stats_boot.check_args(bootstrap, seed, confidence)
+        diag: dict = {}
         intervals = stats_hoi.intervals(self.ranked(), self.fields["metrics"], self.profile, self.unseen,
-                                        bootstrap, seed, confidence)
+                                        bootstrap, seed, confidence, diagnostics=diag)
         info = {"n": int(bootstrap), "seed": int(seed), "confidence": float(confidence),
-                **stats_hoi.method(self.profile)}
+                **stats_hoi.method(self.profile), **diag}
         fields = dict(self.fields)
         fields["extra"] = {**fields["extra"], "bootstrap": info, "intervals": intervals}
         return build_result(**fields)
@@ -190,18 +191,27 @@ def render(result: dict[str, Any], fmt: str) -> str:
     from tabulate import tabulate
 
     metrics = result["metrics"]
+    intervals = result.get("intervals")
     cols = [(k, label) for k, label in _COLUMNS if k in metrics["default"]]
     if fmt == "csv":
         lines = ["mode," + ",".join(k for k, _ in cols)]
         for key, _ in _ROWS:
             lines.append(key + "," + ",".join("" if metrics[key][k] is None else repr(metrics[key][k])
                                               for k, _ in cols))
+        if intervals:  # bootstrap bounds as extra rows: <mode>_lo, <mode>_hi
+            for key, _ in _ROWS:
+                for side, name in ((0, "lo"), (1, "hi")):
+                    lines.append(f"{key}_{name}," + ",".join(
+                        "" if intervals[key][k] is None else repr(intervals[key][k][side]) for k, _ in cols))
         return "\n".join(lines) + "\n"
 
-    def pct(v):
-        return "—" if v is None else f"{100 * v:.2f}"
+    def pct(v, bounds=None):
+        if v is None:
+            return "—"
+        return f"{100 * v:.2f}" + ("" if bounds is None else f" [{100 * bounds[0]:.2f}, {100 * bounds[1]:.2f}]")
 
-    rows = [[label] + [pct(metrics[key][k]) for k, _ in cols] for key, label in _ROWS]
+    rows = [[label] + [pct(metrics[key][k], (intervals or {}).get(key, {}).get(k)) for k, _ in cols]
+            for key, label in _ROWS]
     table = tabulate(rows, headers=["mAP (%)"] + [label for _, label in cols],
                      tablefmt="github" if fmt == "md" else "simple", disable_numparse=True)
     return table + "\n" + _footer(result, fmt == "md") + "\n"
@@ -213,6 +223,13 @@ def _footer(result: dict[str, Any], md: bool) -> str:
             f"box frame {s['options']['box_frame']}, Known-Object from {s['options']['ko_source'].split(' ')[0]}; "
             f"{c['detections']} detections on {c['images_with_predictions']}/{c['images_expected']} images; "
             f"{c['classes_averaged']} classes averaged; scorer {s['id']}@{s['version']}")
+    bs = result.get("bootstrap")
+    if bs:
+        text += (f"; [lo, hi]: {100 * bs['confidence']:g}% {bs['method']} bootstrap interval, {bs['n']} "
+                 f"resamples of images, seed {bs['seed']}")
+        if bs.get("mean_classes_losing_gt", 0) >= 1:
+            text += (f"; note: a resample leaves on average {bs['mean_classes_losing_gt']:.1f} classes without "
+                     "ground truth (scored 0 as officially), so the intervals lie low on this small test set")
     return ("\n" if md else "") + (f"_{text}_" if md else text)
 
 

@@ -105,32 +105,41 @@ def _summaries(ap: np.ndarray, npos: np.ndarray, profile, unseen) -> list[dict]:
     return [scorer.summarize(ap[b], profile, npos[b].astype(np.int64), unseen) for b in range(len(ap))]
 
 
-def bootstrap_samples(modes: dict[str, Ranked], profile, unseen, n: int, seed: int,
-                      chunk: int = 8, n_images: int | None = None) -> tuple[list[tuple[str, str]], np.ndarray]:
+def bootstrap_samples(modes: dict[str, Ranked], profile, unseen, n: int, seed: int, chunk: int = 8,
+                      n_images: int | None = None, diagnostics: dict | None = None):
     """Keys ``(mode, column)`` and (n, K) bootstrap values of every summary number.
 
-    A key whose value is undefined (None) in a resample gets NaN there.
+    A key whose value is undefined (None) in a resample gets NaN there. ``diagnostics`` (a dict,
+    filled in) receives ``mean_classes_losing_gt``: the mean number of classes with ground truth
+    in the test set that have none in a resample (they score 0 there, as the official protocol
+    scores a class without ground truth; many such classes bias the intervals low).
     """
     n_images = next(iter(modes.values())).n_images if n_images is None else n_images
     keys: list[tuple[str, str]] | None = None
     out: np.ndarray | None = None
+    lost = 0.0
     for start, W in Resampler(n_images, n, seed, chunk=chunk).weights_chunks():
         per_mode = {}
         for mode, r in modes.items():
             ap, npos = weighted_class_ap(r, W)
+            if mode == next(iter(modes)):
+                had = np.bincount(r.gt_hoi, minlength=scorer.N_HOI) > 0
+                lost += float(((npos == 0) & had).sum())
             per_mode[mode] = _summaries(ap, npos, profile, unseen)
         if keys is None:
             keys = [(mode, col) for mode in modes for col in per_mode[mode][0]]
             out = np.full((n, len(keys)), np.nan)
         for j, (mode, col) in enumerate(keys):
             out[start:start + len(W), j] = [np.nan if s[col] is None else s[col] for s in per_mode[mode]]
+    if diagnostics is not None:
+        diagnostics["mean_classes_losing_gt"] = lost / n
     return keys or [], out if out is not None else np.zeros((n, 0))
 
 
 def intervals(modes: dict[str, Ranked], metrics: dict, profile, unseen, n: int, seed: int,
-              confidence: float) -> dict:
+              confidence: float, diagnostics: dict | None = None) -> dict:
     """Percentile intervals nested like ``metrics`` (``{mode: {column: [lo, hi] or None}}``)."""
-    keys, samples = bootstrap_samples(modes, profile, unseen, n, seed)
+    keys, samples = bootstrap_samples(modes, profile, unseen, n, seed, diagnostics=diagnostics)
     out = {mode: {col: None for col in block} for mode, block in metrics.items()}
     for j, (mode, col) in enumerate(keys):
         column = samples[:, j]

@@ -215,7 +215,8 @@ def render(cmp: dict, fmt: str) -> str:
              f"[{100 * r['interval'][0]:+.2f}, {100 * r['interval'][1]:+.2f}]",
              _p(r["p_value"]), "yes" if r["significant"] else "no"] for r in cmp["rows"]]
     heads = ["metric", "A (%)", "B (%)", "B - A (pp)", f"{conf} interval", "p", "significant"]
-    text = tabulate(rows, headers=heads, tablefmt="github" if fmt == "md" else "simple", disable_numparse=True)
+    text = tabulate(rows, headers=heads, tablefmt="github" if fmt == "md" else "simple", disable_numparse=True,
+                    colalign=("left",) + ("right",) * (len(heads) - 1))
     foot = (f"A = {cmp['a']['method'] or cmp['a']['payload_sha256'][:12]}, B = {cmp['b']['method'] or cmp['b']['payload_sha256'][:12]}; "
             f"{cmp['benchmark']['name']} {cmp['benchmark'].get('split')}; {bs['n']} paired resamples "
             f"(seed {bs['seed']}, unit {bs['unit']}, stratified by {bs['stratified_by'] or 'nothing'}); "
