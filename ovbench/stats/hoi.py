@@ -57,45 +57,57 @@ class Ranked:
 
 
 def weighted_class_ap(r: Ranked, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-class AP ``(B, 600)`` and npos ``(B, 600)`` for image multiplicities ``W (B, n_images)``."""
+    """Per-class AP ``(B, 600)`` and npos ``(B, 600)`` for image multiplicities ``W (B, n_images)``.
+
+    Only true positives can carry the interpolated precision: precision rises at a TP and
+    falls at an FP, so ``max(prec[rec >= t])`` is reached at a TP (or is 0 when a class has
+    none). The detections are therefore passed once (weighted running count of each class's
+    detections) and everything else runs on the TP positions alone.
+    """
     n_cls = scorer.N_HOI
     B, n = W.shape[0], len(r.hoi)
     rows = np.arange(B, dtype=np.int64)[:, None]
     npos = np.bincount((r.gt_hoi[None, :] + rows * n_cls).ravel(), weights=W[:, r.gt_image].ravel(),
                        minlength=B * n_cls).reshape(B, n_cls)
     ap = np.zeros((B, n_cls))
-    if n == 0:
+    tp_pos = np.flatnonzero(r.tp)
+    if not len(tp_pos):
         return ap, npos
-    bounds = np.searchsorted(r.hoi, np.arange(n_cls + 1))
+    start_all = np.searchsorted(r.hoi, np.arange(n_cls))
+    cls_tp = r.hoi[tp_pos]
+    bounds = np.searchsorted(cls_tp, np.arange(n_cls + 1))
     start, end = bounds[:-1], bounds[1:]
-    w = W[:, r.image]
-    wtp = w * r.tp
-    ctp = np.cumsum(wtp, axis=1)
-    cfp = np.cumsum(w - wtp, axis=1)
     zero = np.zeros((B, 1))
-    tp = ctp - np.concatenate((zero, ctp), axis=1)[:, start][:, r.hoi]  # cumulative inside the class
-    fp = cfp - np.concatenate((zero, cfp), axis=1)[:, start][:, r.hoi]
+    w = W[:, r.image]
+    count = np.cumsum(w, axis=1)  # weighted running count of detections (exact: integer weights)
+    upto = count[:, tp_pos] - np.concatenate((zero, count), axis=1)[:, start_all][:, cls_tp]
+    del w, count
+    wt = W[:, r.image[tp_pos]]
+    ctp = np.cumsum(wt, axis=1)
+    tp = ctp - np.concatenate((zero, ctp), axis=1)[:, start][:, cls_tp]  # cumulative TPs inside the class
+    fp = upto - tp
     den = fp + tp
-    prec = np.zeros((B, n))
+    prec = np.zeros_like(tp)
     np.divide(tp, den, out=prec, where=den > 0)  # 0 before the class's first drawn detection
     has = np.flatnonzero(end > start)
-    suffix = np.empty((B, n))
+    suffix = np.empty_like(prec)
     for a, b in zip(start[has].tolist(), end[has].tolist()):
         suffix[:, a:b] = np.maximum.accumulate(prec[:, a:b][:, ::-1], axis=1)[:, ::-1]
-    tp_int = tp.astype(np.int64)  # exact: integer multiplicities
+    tp_int = tp.astype(np.int64)
     span = int(tp_int.max()) + 2
+    m = len(tp_pos)
     for b in range(B):
         cls = has[npos[b, has] > 0]
         if not len(cls):
             continue
         s, e = start[cls], end[cls]
         npos_f = npos[b, cls]
-        key = r.hoi * span + tp_int[b]  # non-decreasing: classes sorted, tp non-decreasing inside
+        key = cls_tp * span + tp_int[b]  # non-decreasing: classes sorted, TP counts rise inside
         total = np.zeros(len(cls))
         for t in r.grid:
             first = np.searchsorted(key, cls * span + first_recall_count(npos_f, t), side="left")
             first = np.maximum(first, s)
-            p = np.where(first < e, suffix[b, np.minimum(first, n - 1)], 0.0)
+            p = np.where(first < e, suffix[b, np.minimum(first, m - 1)], 0.0)
             total = total + p / len(r.grid)
         ap[b, cls] = total
     return ap, npos
@@ -105,7 +117,7 @@ def _summaries(ap: np.ndarray, npos: np.ndarray, profile, unseen) -> list[dict]:
     return [scorer.summarize(ap[b], profile, npos[b].astype(np.int64), unseen) for b in range(len(ap))]
 
 
-def bootstrap_samples(modes: dict[str, Ranked], profile, unseen, n: int, seed: int, chunk: int = 8,
+def bootstrap_samples(modes: dict[str, Ranked], profile, unseen, n: int, seed: int, chunk: int = 4,
                       n_images: int | None = None, diagnostics: dict | None = None):
     """Keys ``(mode, column)`` and (n, K) bootstrap values of every summary number.
 

@@ -225,4 +225,4 @@ def render(cmp: dict, fmt: str) -> str:
 
 
 def _p(p: float) -> str:
-    return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
+    return f"{p:.3f}" if p >= 0.001 else "<0.001"
