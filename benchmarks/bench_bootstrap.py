@@ -57,7 +57,7 @@ def bench_swig(data: Path, n: int, repeat: int) -> None:
     t_design, d = best(ev.design, repeat)
     t_boot, samples = best(lambda: gsr.bootstrap_samples(d, n, seed=0), repeat)
     t_pct, _ = best(lambda: percentile_interval(samples, 0.95), repeat)
-    t_perm, _ = best(lambda: permutation_p(d.X - d.X, None, n, 1), repeat)
+    t_perm, _ = best(lambda: permutation_p(d.X - d.X, n, 1), repeat)
     n_img, k = d.X.shape
     print(f"Ov-SWiG test: {n_img} images, {len(np.unique(d.strata))} verbs, {k} statistics "
           f"(scoring, not part of the bootstrap: {t_score:.2f} s)")

@@ -93,10 +93,10 @@ def test_interval_covers_the_true_mean_at_about_the_nominal_rate():
 def test_p_values_for_no_difference_and_a_clear_difference():
     zero = np.zeros((100, 2))
     assert np.array_equal(shifted_bootstrap_p(zero, np.zeros(2)), [1.0, 1.0])
-    assert np.array_equal(permutation_p(np.zeros((50, 2)), None, 99, 0), [1.0, 1.0])
+    assert np.array_equal(permutation_p(np.zeros((50, 2)), 99, 0), [1.0, 1.0])
     rng = np.random.default_rng(0)
     diffs = (rng.random((400, 1)) < 0.6).astype(float) / 400  # B better on 60% of images, 0 elsewhere
-    assert permutation_p(diffs, None, 999, 1)[0] == pytest.approx(1 / 1000)
+    assert permutation_p(diffs, 999, 1)[0] == pytest.approx(1 / 1000)
     boot = rng.normal(0.05, 0.01, size=(999, 1))
     assert shifted_bootstrap_p(boot, np.array([0.05]))[0] <= 0.002
 

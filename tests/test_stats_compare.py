@@ -39,6 +39,13 @@ def gsr_results(tmp_path, run_cli):
                   "--averaging", "per-image", "-o", tmp_path / "per_image.json")
     assert res.exit_code == 0
     out["per_image"] = tmp_path / "per_image.json"
+    from ovbench.splits.ovswig import generate_split, write_manifest
+
+    write_manifest(generate_split(ann, seed=0, n_unseen=3, n_rare=5), tmp_path / "m.json")
+    res = run_cli("score", SWIG / "predictions_test.json", "-b", "ov-swig", "--annotations", ann, "--split", "test",
+                  "--manifest", tmp_path / "m.json", "-o", tmp_path / "with_manifest.json")
+    assert res.exit_code == 0
+    out["with_manifest"] = tmp_path / "with_manifest.json"
     return out
 
 
@@ -68,6 +75,8 @@ def test_clearly_better_predictions_are_significant(gsr_results, run_cli):
 def test_incompatible_results_exit_3(gsr_results, run_cli, tmp_path):
     res = run_cli("compare", gsr_results["a"], gsr_results["per_image"], "--bootstrap", "50")
     assert res.exit_code == 3 and "scorer.options.averaging" in res.output
+    res = run_cli("compare", gsr_results["a"], gsr_results["with_manifest"], "--bootstrap", "50")
+    assert res.exit_code == 3 and "benchmark.manifest_sha256" in res.output
     hico = tmp_path / "hico.json"
     assert run_cli("score", HICO / "predictions.json", "-b", "hico-det", "--annotations", HICO / "annotations.json",
                    "-o", hico).exit_code == 0

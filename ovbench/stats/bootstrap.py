@@ -101,17 +101,15 @@ def shifted_bootstrap_p(samples: np.ndarray, observed: np.ndarray) -> np.ndarray
     return (1.0 + extreme.sum(axis=0)) / (1.0 + samples.shape[0])
 
 
-def permutation_p(diffs: np.ndarray, coef: np.ndarray, n_permutations: int, seed: int,
-                  chunk: int = 256) -> np.ndarray:
+def permutation_p(diffs: np.ndarray, n_permutations: int, seed: int, chunk: int = 256) -> np.ndarray:
     """Two-sided Monte Carlo paired-permutation p-value of linear statistics.
 
     ``diffs`` (n, K): per-image differences B - A, already multiplied by each statistic's
     per-image coefficient, so statistic k is ``diffs[:, k].sum()``. Under "A and B are
     exchangeable on every image" swapping the two systems' outputs on an image flips the sign
     of its difference; ``p = (1 + #{|sum s_i d_i| >= |sum d_i|}) / (1 + P)`` over ``P`` random
-    sign vectors ``s`` (``coef`` is unused by the arithmetic and kept for the caller's checks).
+    sign vectors ``s``.
     """
-    del coef
     observed = np.abs(diffs.sum(axis=0))
     rng = np.random.default_rng(seed)
     hits = np.zeros(diffs.shape[1])

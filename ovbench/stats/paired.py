@@ -62,7 +62,7 @@ def check_compatible(a: dict, b: dict) -> None:
                         + "\n  - ".join(diffs) + "\nRe-score both with the same split, manifest and options.")
 
 
-def _path(given, result: dict, key: str, label: str, option: str) -> str | None:
+def _path(given, result: dict, key: str) -> str | None:
     if given is not None:
         return str(given)
     value = result.get("volatile", {}).get("inputs", {}).get(key)
@@ -74,8 +74,8 @@ def _rescore(result: dict, label: str, preds, annotations, manifest, ko_labels):
     from ..benchmarks import get_benchmark
 
     bench_name = result["benchmark"]["name"]
-    preds = _path(preds, result, "predictions", label, f"--preds-{label.lower()}")
-    annotations = _path(annotations, result, "annotations", label, "--annotations")
+    preds = _path(preds, result, "predictions")
+    annotations = _path(annotations, result, "annotations")
     for what, path, option in (("predictions", preds, f"--preds-{label.lower()}"),
                                ("annotations", annotations, "--annotations")):
         if not path or not Path(path).exists():
@@ -84,13 +84,13 @@ def _rescore(result: dict, label: str, preds, annotations, manifest, ko_labels):
     opts = result["scorer"]["options"]
     method = result.get("method", {}).get("name")
     if bench_name == "ov-swig":
-        manifest = _path(manifest, result, "manifest", label, "--manifest")
+        manifest = _path(manifest, result, "manifest")
         if result["benchmark"].get("manifest_sha256") and not manifest:
             raise InputError(f"result {label} was scored with a manifest; give it with --manifest")
         ev = bench.evaluate_files(preds, annotations=annotations, method=method, split=result["benchmark"]["split"],
                                   manifest=manifest, averaging=opts["averaging"], iou=opts["iou"])
     else:
-        ko = _path(ko_labels, result, "ko_labels", label, "--ko-labels")
+        ko = _path(ko_labels, result, "ko_labels")
         ko = ko if not opts.get("ko_source", "").startswith("gt-") else None
         ev = bench.evaluate_files(preds, annotations=annotations, method=method, setting=result["benchmark"]["setting"],
                                   profile=result["scorer"]["profile"], box_frame=opts["box_frame"], ko_labels=ko,
@@ -173,7 +173,7 @@ def _gsr(ea, eb, n: int, seed: int):
         raise SpecError("cannot compare: the two scorings define different metrics or images")
     diff = gsr.Design(da.keys, db.X - da.X, da.strata)
     samples = gsr.bootstrap_samples(diff, n, seed)
-    p = permutation_p(diff.X, None, n, seed + 1)
+    p = permutation_p(diff.X, n, seed + 1)
     info = {**gsr.METHOD, "method": "paired percentile bootstrap (same resampled images for A and B)",
             "p_value": "Monte Carlo paired permutation test (swap A/B per image), N permutations"}
     return [tuple(k) for k in da.keys], samples, p, info
