@@ -84,6 +84,15 @@ def test_incompatible_results_exit_3(gsr_results, run_cli, tmp_path):
     assert res.exit_code == 3 and "different benchmarks" in res.output
 
 
+def test_edited_result_is_refused(gsr_results, run_cli, tmp_path):
+    data = json.loads(gsr_results["a"].read_text())
+    data["metrics"]["all"]["top1"]["verb"] = 0.99
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data))
+    res = run_cli("compare", edited, gsr_results["oracle"], "--bootstrap", "50")
+    assert res.exit_code == 3 and "payload_sha256 does not match" in res.output
+
+
 def test_changed_predictions_are_refused(gsr_results, run_cli, tmp_path):
     copy = tmp_path / "copy.json"
     data = json.loads((SWIG / "predictions_test.json").read_text())

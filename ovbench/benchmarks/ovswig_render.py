@@ -5,7 +5,7 @@ verb), column groups "all" (verb, value, value-all, grnd, grnd-all), "rare" and 
 (verb, value, grnd) when a manifest was used; "seen" is in the JSON and CSV only. Percentages with two decimals
 (JSON keeps fractions); ``-`` marks an undefined cell (no verb metric in the gold setting,
 no boxes in imSitu-format annotations). CSV is long-form with full-precision fractions.
-With bootstrap intervals (``ovbench score --bootstrap N``) each cell reads ``48.96 [45.10, 52.30]``
+With bootstrap intervals (``ovbench score --bootstrap N``) each cell reads ``value [lo, hi]``
 and the CSV gains ``lo`` and ``hi`` columns.
 """
 

@@ -69,6 +69,12 @@ def _path(given, result: dict, key: str) -> str | None:
     return value or None
 
 
+def hicodet_gt_ko_source() -> str:
+    from ..benchmarks.hicodet import GT_KO_SOURCE
+
+    return GT_KO_SOURCE
+
+
 def _rescore(result: dict, label: str, preds, annotations, manifest, ko_labels):
     """Re-score one result from its inputs and check that nothing changed since it was written."""
     from ..benchmarks import get_benchmark
@@ -90,8 +96,12 @@ def _rescore(result: dict, label: str, preds, annotations, manifest, ko_labels):
         ev = bench.evaluate_files(preds, annotations=annotations, method=method, split=result["benchmark"]["split"],
                                   manifest=manifest, averaging=opts["averaging"], iou=opts["iou"])
     else:
-        ko = _path(ko_labels, result, "ko_labels")
-        ko = ko if not opts.get("ko_source", "").startswith("gt-") else None
+        ko = None
+        if opts.get("ko_source") != hicodet_gt_ko_source():
+            ko = _path(ko_labels, result, "ko_labels")
+            if not ko or not Path(ko).exists():
+                raise InputError(f"result {label} used Known-Object labels ({opts.get('ko_source')}) that are not "
+                                 f"readable here ({ko!r}); give them with --ko-labels")
         ev = bench.evaluate_files(preds, annotations=annotations, method=method, setting=result["benchmark"]["setting"],
                                   profile=result["scorer"]["profile"], box_frame=opts["box_frame"], ko_labels=ko,
                                   nms=opts.get("nms"))
