@@ -10,6 +10,7 @@ kept beside them.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,21 @@ GT_KO_SOURCE = "gt-object-presence"
 
 
 def score_files(preds, *, annotations, method=None, setting=None, profile=None, box_frame=None,
-                ko_labels=None, nms=None) -> dict[str, Any]:
+                ko_labels=None, nms=None, bootstrap=None, seed=0, confidence=0.95) -> dict[str, Any]:
     """Score a predictions file against a HICO-DET annotation file; returns the result dict.
 
-    ``nms="gen-vlkt-triplet"`` (Python API only) applies GEN-VLKT's evaluation-time NMS,
+    ``nms="gen-vlkt-triplet"`` (CLI: ``--nms``) applies GEN-VLKT's evaluation-time NMS,
     recorded in ``scorer.options.nms``; by default no post-processing is applied.
+    ``bootstrap=N`` adds percentile intervals from N image resamples (:mod:`ovbench.stats.hoi`).
     """
+    return evaluate_files(preds, annotations=annotations, method=method, setting=setting, profile=profile,
+                          box_frame=box_frame, ko_labels=ko_labels, nms=nms).result(
+        bootstrap=bootstrap, seed=seed, confidence=confidence)
+
+
+def evaluate_files(preds, *, annotations, method=None, setting=None, profile=None, box_frame=None,
+                   ko_labels=None, nms=None) -> Evaluation:
+    """Read, validate and score; :func:`score_files` without building the result dict."""
     prof = scorer.get_profile(profile or "official")
     if box_frame is not None:
         _check_frame(box_frame)
@@ -50,7 +60,7 @@ def score_files(preds, *, annotations, method=None, setting=None, profile=None, 
         ko = (scorer.presence_from_labels(gt.n_images, image, hoi), source)
     det = load_predictions(preds, index)
     frame = resolve_box_frame(box_frame, det.meta, os.fspath(preds))
-    return score_detections(
+    return evaluate_detections(
         gt, det, setting=setting, profile=prof.name, box_frame=frame, ko=ko, method=method, nms=nms,
         annotations_sha256=sha256_file(annotations),
         inputs={"predictions": os.fspath(preds), "annotations": os.fspath(annotations),
@@ -79,16 +89,61 @@ def _check_frame(frame: str) -> str:
     return frame
 
 
-def score_detections(gt: HicoGroundTruth, det: HoiDetections, *, setting: str | None = None,
-                     profile: str = "official", box_frame: str = "model",
-                     ko: tuple[np.ndarray, str] | None = None, method: str | None = None,
-                     annotations_sha256: str | None = None, inputs: dict | None = None,
-                     nms: str | None = None) -> dict[str, Any]:
+def score_detections(gt: HicoGroundTruth, det: HoiDetections, *, bootstrap: int | None = None,
+                     seed: int = 0, confidence: float = 0.95, **options) -> dict[str, Any]:
     """Score in-memory ground truth and detections (Python API); returns the result dict.
 
-    ``ko``: ``(presence, ko_source)`` with ``presence`` an (images x 80) boolean matrix; default
-    derived from the ground truth (``gt-object-presence``).
+    ``options``: ``setting``, ``profile`` (default official), ``box_frame`` (default model),
+    ``ko``: ``(presence, ko_source)`` with ``presence`` an (images x 80) boolean matrix (default
+    derived from the ground truth, ``gt-object-presence``), ``method``, ``annotations_sha256``,
+    ``inputs``, ``nms``; ``bootstrap=N`` adds percentile intervals (:mod:`ovbench.stats.hoi`).
     """
+    return evaluate_detections(gt, det, **options).result(bootstrap=bootstrap, seed=seed, confidence=confidence)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What scoring computed: the result's fields plus the ranked TP flags (for :mod:`ovbench.stats`)."""
+
+    fields: dict[str, Any]           # keyword arguments of build_result
+    modes: dict[str, dict]           # "default" / "known_object" -> scorer.per_class_ap output
+    gt: HicoGroundTruth
+    det: HoiDetections
+    profile: scorer.Profile
+    unseen: np.ndarray | None
+
+    def ranked(self) -> dict:
+        """``{mode: ovbench.stats.hoi.Ranked}``: what the bootstrap re-weights."""
+        from ..scorers.hoi_ap import thresholds
+        from ..stats.hoi import Ranked
+
+        grid = thresholds(self.profile.threshold_grid)
+        return {m: Ranked.from_scorer(out, self.gt, self.det, grid) for m, out in self.modes.items()}
+
+    def result(self, bootstrap: int | None = None, seed: int = 0, confidence: float = 0.95) -> dict[str, Any]:
+        """The result dict; with ``bootstrap`` it also holds ``intervals`` and ``bootstrap``."""
+        if bootstrap is None:
+            return build_result(**self.fields)
+        from ..stats import bootstrap as stats_boot
+        from ..stats import hoi as stats_hoi
+
+        stats_boot.check_args(bootstrap, seed, confidence)
+        diag: dict = {}
+        intervals = stats_hoi.intervals(self.ranked(), self.fields["metrics"], self.profile, self.unseen,
+                                        bootstrap, seed, confidence, diagnostics=diag)
+        info = {"n": int(bootstrap), "seed": int(seed), "confidence": float(confidence),
+                **stats_hoi.method(self.profile), **diag}
+        fields = dict(self.fields)
+        fields["extra"] = {**fields["extra"], "bootstrap": info, "intervals": intervals}
+        return build_result(**fields)
+
+
+def evaluate_detections(gt: HicoGroundTruth, det: HoiDetections, *, setting: str | None = None,
+                        profile: str = "official", box_frame: str = "model",
+                        ko: tuple[np.ndarray, str] | None = None, method: str | None = None,
+                        annotations_sha256: str | None = None, inputs: dict | None = None,
+                        nms: str | None = None) -> Evaluation:
+    """:func:`score_detections` without building the result dict."""
     prof = scorer.get_profile(profile)
     _check_frame(box_frame)
     unseen = splits.unseen_ids(setting) if setting is not None else None
@@ -127,7 +182,7 @@ def score_detections(gt: HicoGroundTruth, det: HoiDetections, *, setting: str | 
     meta = dict(det.meta)
     if method:
         meta["name"] = method
-    return build_result(
+    fields = dict(
         benchmark=benchmark,
         scorer={"id": scorer.SCORER_ID, "version": scorer.SCORER_VERSION, "profile": prof.name, "options": options},
         predictions={"sha256": det.sha256 or None}, counts=counts, metrics=metrics, method=meta,
@@ -139,6 +194,7 @@ def score_detections(gt: HicoGroundTruth, det: HoiDetections, *, setting: str | 
         },
         inputs=inputs,
     )
+    return Evaluation(fields, {"default": default, "known_object": known}, gt, det, prof, unseen)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -152,18 +208,27 @@ def render(result: dict[str, Any], fmt: str) -> str:
     from tabulate import tabulate
 
     metrics = result["metrics"]
+    intervals = result.get("intervals")
     cols = [(k, label) for k, label in _COLUMNS if k in metrics["default"]]
     if fmt == "csv":
         lines = ["mode," + ",".join(k for k, _ in cols)]
         for key, _ in _ROWS:
             lines.append(key + "," + ",".join("" if metrics[key][k] is None else repr(metrics[key][k])
                                               for k, _ in cols))
+        if intervals:  # bootstrap bounds as extra rows: <mode>_lo, <mode>_hi
+            for key, _ in _ROWS:
+                for side, name in ((0, "lo"), (1, "hi")):
+                    lines.append(f"{key}_{name}," + ",".join(
+                        "" if intervals[key][k] is None else repr(intervals[key][k][side]) for k, _ in cols))
         return "\n".join(lines) + "\n"
 
-    def pct(v):
-        return "—" if v is None else f"{100 * v:.2f}"
+    def pct(v, bounds=None):
+        if v is None:
+            return "—"
+        return f"{100 * v:.2f}" + ("" if bounds is None else f" [{100 * bounds[0]:.2f}, {100 * bounds[1]:.2f}]")
 
-    rows = [[label] + [pct(metrics[key][k]) for k, _ in cols] for key, label in _ROWS]
+    rows = [[label] + [pct(metrics[key][k], (intervals or {}).get(key, {}).get(k)) for k, _ in cols]
+            for key, label in _ROWS]
     table = tabulate(rows, headers=["mAP (%)"] + [label for _, label in cols],
                      tablefmt="github" if fmt == "md" else "simple", disable_numparse=True)
     return table + "\n" + _footer(result, fmt == "md") + "\n"
@@ -175,6 +240,13 @@ def _footer(result: dict[str, Any], md: bool) -> str:
             f"box frame {s['options']['box_frame']}, Known-Object from {s['options']['ko_source'].split(' ')[0]}; "
             f"{c['detections']} detections on {c['images_with_predictions']}/{c['images_expected']} images; "
             f"{c['classes_averaged']} classes averaged; scorer {s['id']}@{s['version']}")
+    bs = result.get("bootstrap")
+    if bs:
+        text += (f"; [lo, hi]: {100 * bs['confidence']:g}% {bs['method']} bootstrap interval, {bs['n']} "
+                 f"resamples of images, seed {bs['seed']}")
+        if bs.get("mean_classes_losing_gt", 0) >= 1:
+            text += (f"; note: a resample leaves on average {bs['mean_classes_losing_gt']:.1f} classes without "
+                     "ground truth (scored 0 as officially), so the intervals lie low on this small test set")
     return ("\n" if md else "") + (f"_{text}_" if md else text)
 
 

@@ -10,6 +10,7 @@ Python API::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,17 +75,58 @@ def _subset_masks(images: list[str], manifest: dict[str, Any] | None, split: str
     return masks
 
 
-@gc_paused()  # millions of parsed containers, no cycles: skip useless collections
 def score_files(preds: str | Path, *, annotations: str | Path, method: str | None = None,
                 split: str | None = None, manifest: str | Path | None = None,
-                averaging: str | None = None, iou: str | None = None) -> dict[str, Any]:
+                averaging: str | None = None, iou: str | None = None, bootstrap: int | None = None,
+                seed: int = 0, confidence: float = 0.95) -> dict[str, Any]:
     """Validate and score a GSR predictions file (or imSitu ``.predictions`` folder).
 
     ``annotations`` is a SWiG/imSitu folder (``imsitu_space.json`` + ``<split>.json``);
     ``manifest`` (from :func:`ovbench.splits.ovswig.generate_split`) adds the seen, rare and
-    unseen subsets. Returns a result dict (:mod:`ovbench.results`); raises
+    unseen subsets. ``bootstrap=N`` adds percentile intervals from N resamples stratified by
+    verb (:mod:`ovbench.stats.gsr`). Returns a result dict (:mod:`ovbench.results`); raises
     :class:`~ovbench.errors.InputError` / :class:`~ovbench.errors.SpecError` on bad input.
     """
+    ev = evaluate_files(preds, annotations=annotations, method=method, split=split, manifest=manifest,
+                        averaging=averaging, iou=iou)
+    return ev.result(bootstrap=bootstrap, seed=seed, confidence=confidence)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What scoring computed: the result's fields plus the aligned arrays (for :mod:`ovbench.stats`)."""
+
+    fields: dict[str, Any]           # keyword arguments of build_result
+    truth: scorer.GroundTruth
+    aligned: scorer.Predictions
+    masks: dict[str, np.ndarray]
+
+    def design(self):
+        """The per-image linear design of every metric (:func:`ovbench.stats.gsr.design`)."""
+        from ..stats import gsr as stats_gsr
+
+        opts = self.fields["scorer"]["options"]
+        return stats_gsr.design(self.truth, self.aligned, self.masks, averaging=opts["averaging"],
+                                iou=opts["iou"], grounding=self.fields["benchmark"]["grounding"])
+
+    def result(self, bootstrap: int | None = None, seed: int = 0, confidence: float = 0.95) -> dict[str, Any]:
+        """The result dict; with ``bootstrap`` it also holds ``intervals`` and ``bootstrap``."""
+        if bootstrap is None:
+            return build_result(**self.fields)
+        from ..stats import bootstrap as stats_boot
+        from ..stats import gsr as stats_gsr
+
+        stats_boot.check_args(bootstrap, seed, confidence)
+        intervals = stats_gsr.intervals(self.design(), self.fields["metrics"], bootstrap, seed, confidence)
+        info = {"n": int(bootstrap), "seed": int(seed), "confidence": float(confidence), **stats_gsr.METHOD}
+        return build_result(**self.fields, extra={"bootstrap": info, "intervals": intervals})
+
+
+@gc_paused()  # millions of parsed containers, no cycles: skip useless collections
+def evaluate_files(preds: str | Path, *, annotations: str | Path, method: str | None = None,
+                   split: str | None = None, manifest: str | Path | None = None,
+                   averaging: str | None = None, iou: str | None = None) -> Evaluation:
+    """Read, validate and score; :func:`score_files` without building the result dict."""
     averaging = averaging or "per-verb"
     iou = iou or "coformer"
     if averaging not in scorer.AVERAGING:
@@ -146,7 +188,7 @@ def score_files(preds: str | Path, *, annotations: str | Path, method: str | Non
     meta = dict(pr.meta)
     if method:
         meta["name"] = method
-    return build_result(
+    fields = dict(
         benchmark=benchmark,
         scorer={"id": scorer.SCORER_ID, "version": scorer.SCORER_VERSION, "options": options},
         predictions={"sha256": pr.sha256, "format": "imsitu-folder" if Path(preds).is_dir() else "ovbench-gsr"},
@@ -155,6 +197,7 @@ def score_files(preds: str | Path, *, annotations: str | Path, method: str | Non
         method=meta,
         inputs={"predictions": preds, "annotations": annotations, "manifest": manifest or ""},
     )
+    return Evaluation(fields, truth, aligned, masks)
 
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "data" / "ov_swig_demo"

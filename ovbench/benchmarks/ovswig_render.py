@@ -5,6 +5,8 @@ verb), column groups "all" (verb, value, value-all, grnd, grnd-all), "rare" and 
 (verb, value, grnd) when a manifest was used; "seen" is in the JSON and CSV only. Percentages with two decimals
 (JSON keeps fractions); ``-`` marks an undefined cell (no verb metric in the gold setting,
 no boxes in imSitu-format annotations). CSV is long-form with full-precision fractions.
+With bootstrap intervals (``ovbench score --bootstrap N``) each cell reads ``value [lo, hi]``
+and the CSV gains ``lo`` and ``hi`` columns.
 """
 
 from __future__ import annotations
@@ -24,8 +26,22 @@ GROUP_COLUMNS = {
 HEADS = {"verb": "verb", "value": "value", "value_all": "val-all", "grnd": "grnd", "grnd_all": "grnd-all"}
 
 
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100.0 * x:.2f}"
+def _pct(x: float | None, interval: list[float] | None = None) -> str:
+    if x is None:
+        return "-"
+    if interval is None:
+        return f"{100.0 * x:.2f}"
+    return f"{100.0 * x:.2f} [{100.0 * interval[0]:.2f}, {100.0 * interval[1]:.2f}]"
+
+
+def bootstrap_note(result: dict[str, Any]) -> list[str]:
+    """Footer line describing the bootstrap intervals, if the result has them."""
+    bs = result.get("bootstrap")
+    if not bs:
+        return []
+    strata = f", stratified by {bs['stratified_by']}" if bs.get("stratified_by") else ""
+    return [f"[lo, hi]: {100 * bs['confidence']:g}% {bs['method']} bootstrap interval, {bs['n']} resamples of "
+            f"{bs['unit']}s{strata}, seed {bs['seed']}."]
 
 
 def notes(result: dict[str, Any]) -> list[str]:
@@ -45,7 +61,7 @@ def notes(result: dict[str, Any]) -> list[str]:
                    f"(e.g. {', '.join(c['out_of_vocabulary_sample'][:3])}); they were scored as given.")
     if not b.get("grounding", True):
         out.append("Note: the annotations have no boxes (imSitu format): grounding is undefined.")
-    return out
+    return out + bootstrap_note(result)
 
 
 def _table(result: dict[str, Any], tablefmt: str) -> str:
@@ -53,12 +69,14 @@ def _table(result: dict[str, Any], tablefmt: str) -> str:
     groups = [g for g in ("all", "rare", "unseen") if g in metrics]  # seen: JSON and CSV only
     header = ["setting"] + [f"{g} {HEADS[m]}" if g != "all" else HEADS[m]
                             for g in groups for m in GROUP_COLUMNS[g]]
+    intervals = result.get("intervals", {})
     rows = []
     for setting, label in ROW_NAMES.items():
         row = [label]
         for g in groups:
             block = metrics[g][setting]
-            row += [_pct(block.get(m)) for m in GROUP_COLUMNS[g]]
+            bounds = intervals.get(g, {}).get(setting, {})
+            row += [_pct(block.get(m), bounds.get(m)) for m in GROUP_COLUMNS[g]]
         rows.append(row)
     align = ("left",) + ("right",) * (len(header) - 1)
     text = tabulate(rows, headers=header, tablefmt=tablefmt, colalign=align, disable_numparse=True)
@@ -74,11 +92,16 @@ def render(result: dict[str, Any], fmt: str) -> str:
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["subset", "setting", "metric", "value", "images"])
+        intervals = result.get("intervals")
+        w.writerow(["subset", "setting", "metric", "value", "images"] + (["lo", "hi"] if intervals else []))
         for subset, block in result["metrics"].items():
             for setting, values in block.items():
                 for metric, value in values.items():
-                    w.writerow([subset, setting, metric, "" if value is None else repr(value),
-                                result["counts"]["images"][subset]])
+                    row = [subset, setting, metric, "" if value is None else repr(value),
+                           result["counts"]["images"][subset]]
+                    if intervals:
+                        bounds = intervals[subset][setting].get(metric)
+                        row += ["", ""] if bounds is None else [repr(bounds[0]), repr(bounds[1])]
+                    w.writerow(row)
         return buf.getvalue()
     raise ValueError(f"unknown format {fmt!r}; expected table, md or csv")

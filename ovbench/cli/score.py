@@ -42,12 +42,20 @@ FORMATS = ("table", "md", "csv", "json")
 @click.option("--nms", type=click.Choice(["gen-vlkt-triplet"]), default=None,
               help="[hico-det] Apply an evaluation-time NMS before scoring (off by default; "
                    "recorded in the result). gen-vlkt-triplet: GEN-VLKT's triplet NMS.")
+@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=2), default=None, metavar="N",
+              help="Add percentile bootstrap confidence intervals from N resamples (e.g. 1000): "
+                   "ov-swig images stratified by verb, hico-det images with AP recomputed. "
+                   "See docs/statistics.md.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the bootstrap resamples (recorded; same seed, same bytes).")
+@click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+              show_default=True, help="Confidence level of the bootstrap intervals.")
 @click.option("--method", default=None, help="Method name to record in the result.")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="What to print on stdout.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Also write the full result (JSON) to this file, atomically.")
-def score(preds, benchmark, annotations, fmt, output, method, **options):
+def score(preds, benchmark, annotations, fmt, output, method, n_bootstrap, seed, confidence, **options):
     """Score PREDS (an ovbench predictions JSON file) on a benchmark.
 
     Prints the metrics table (--format) and, with -o, writes the full result file, which
@@ -57,6 +65,7 @@ def score(preds, benchmark, annotations, fmt, output, method, **options):
     Examples:
       ovbench score preds.json -b ov-swig --annotations SWiG_jsons --split test --manifest ov-swig.json
       ovbench score dets.json -b hico-det --annotations instances_test2015.json --setting rf-uc
+      ovbench score preds.json -b ov-swig --annotations SWiG_jsons --split test --bootstrap 1000 --seed 0
     """
     from ..benchmarks import get_benchmark
     from ..jsonio import dump_bytes
@@ -67,6 +76,10 @@ def score(preds, benchmark, annotations, fmt, output, method, **options):
     for key in given:
         if key not in bench.CLI_OPTIONS:
             raise click.UsageError(f"--{key.replace('_', '-')} does not apply to --benchmark {benchmark}")
+    if n_bootstrap is None and (seed != 0 or confidence != 0.95):
+        raise click.UsageError("--seed and --confidence apply to --bootstrap N; add --bootstrap")
+    if n_bootstrap is not None:
+        given.update(bootstrap=n_bootstrap, seed=seed, confidence=confidence)
     result = bench.score_files(preds, annotations=annotations, method=method, **given)
     if output:
         save_result(output, result)

@@ -138,7 +138,9 @@ def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray 
     detections and ground truth, so the flags of the detections kept are unchanged.
 
     Returns ``ap``, ``recall``, ``npos``, ``n_scored`` (per class), ``tp_by_detection`` (per
-    detection, False where not scored) and ``counts``.
+    detection, False where not scored) and ``counts``; and, for :mod:`ovbench.stats`, ``order``
+    (indices of the scored detections sorted by class, then rank), ``tp_sorted`` (their TP
+    flags, the array ``class_ap`` was given) and ``gt_keep`` (the ground-truth pairs counted).
     """
     from ..splits.hico import spec_list
 
@@ -197,7 +199,9 @@ def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray 
     counts["scored_detections"] = int(len(order))
     counts["true_positives"] = int(tp.sum())
     return {"ap": ap, "recall": recall, "npos": npos, "n_scored": np.bincount(hoi_sorted, minlength=N_HOI),
-            "tp_by_detection": tp_by_detection, "counts": counts}
+            "tp_by_detection": tp_by_detection, "counts": counts,
+            # intermediates for ovbench.stats (weighted AP under image resampling)
+            "order": order, "tp_sorted": tp, "gt_keep": gt_keep}
 
 
 def averaged_classes(profile: Profile, npos: np.ndarray) -> np.ndarray:
