@@ -29,8 +29,20 @@ _SUFFIX = {".md": "md", ".tex": "latex", ".csv": "csv", ".html": "html", ".htm":
 @click.option("--method", default=None, help="With --add: the method name (default: the result's).")
 @click.option("--pretrained-detector/--no-pretrained-detector", default=None,
               help="With --add: record whether the method uses a pretrained detector (HICO-DET).")
+@click.option("--intervals", is_flag=True,
+              help="Show the bootstrap confidence interval of each reproduced value (results scored with "
+                   "`ovbench score --bootstrap`); reported numbers have none.")
+@click.option("--significance", is_flag=True,
+              help="Mark (≈) reproduced values not significantly different from their column's best reproduced "
+                   "value (paired bootstrap; re-reads each result's predictions). Reported rows are not compared.")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(min=2), default=None,
+              help="With --significance: paired bootstrap resamples.  [default: 1000]")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="With --significance: seed of the resamples.  [default: 0]")
+@click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="With --significance: confidence level of the paired intervals.  [default: 0.95]")
 def leaderboard(directory, benchmark, split, fmt, digits, sort, output, readme, check_readme, add, method,
-                pretrained_detector):
+                pretrained_detector, intervals, significance, n_boot, seed, confidence):
     """Render the table of one benchmark and split from a leaderboard folder.
 
     DIRECTORY (default: leaderboard) holds <benchmark>/<split>/<method>.json entries:
@@ -42,6 +54,7 @@ def leaderboard(directory, benchmark, split, fmt, digits, sort, output, readme, 
       ovbench leaderboard leaderboard/ -b ov-swig -s demo-test --format latex
       ovbench leaderboard leaderboard/ -b hico-det -s demo-test -o hico.html
       ovbench leaderboard leaderboard/ --add result.json --split test
+      ovbench leaderboard leaderboard/ -b ov-swig -s test --intervals --significance --bootstrap 1000
       ovbench leaderboard leaderboard/ --readme
     """
     from ..errors import CheckFailed
@@ -70,5 +83,15 @@ def leaderboard(directory, benchmark, split, fmt, digits, sort, output, readme, 
         raise click.UsageError("give --benchmark and --split (or --readme / --add)")
     if fmt is None:
         fmt = _SUFFIX.get(Path(output).suffix.lower(), "md") if output else "md"
-    table = build_table(load_entries(directory), benchmark, split, digits=digits, sort=sort)
+    if not significance and (n_boot, seed, confidence) != (None, None, None):
+        raise click.UsageError("--bootstrap, --seed and --confidence need --significance (a table's intervals "
+                               "come from the results, scored with `ovbench score --bootstrap`)")
+    options = None
+    if significance:
+        from ..leaderboard.significance import SignificanceOptions
+
+        options = SignificanceOptions(n=1000 if n_boot is None else n_boot, seed=0 if seed is None else seed,
+                                      confidence=0.95 if confidence is None else confidence)
+    table = build_table(load_entries(directory), benchmark, split, digits=digits, sort=sort,
+                        intervals=intervals, significance=options)
     emit(render(table, fmt), output)

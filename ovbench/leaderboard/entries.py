@@ -27,6 +27,9 @@ never mixed silently:
 
     Loading re-verifies the result file (schema, payload hash) and every pinned hash.
 
+A reproduced result scored with ``--bootstrap`` also brings its ``intervals`` (kept per metric
+key as ``(lo, hi)`` percentages); reported entries never have intervals.
+
 Values are kept as :class:`~decimal.Decimal` percentages, exactly as printed (reported) or
 exactly 100 x the stored fraction (reproduced), so a table reproduces a paper digit for digit.
 """
@@ -70,6 +73,9 @@ class Entry:
     pretrained_detector: bool | None = None
     notes: str = ""
     result_sha256: str | None = None
+    result_path: Path | None = None  # reproduced: the result file beside the entry
+    intervals: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)  # key -> [lo, hi] percent
+    bootstrap: dict[str, Any] | None = None  # reproduced: the result's "bootstrap" block, if scored with one
 
     @property
     def source(self) -> str:
@@ -250,13 +256,19 @@ def _reproduced(data: dict, spec, problems: Problems, common: dict) -> Entry:
         problems.add(f"field 'benchmark' is {common['benchmark']!r} but result {ref} is for "
                      f"{result['benchmark']['name']!r}")
     values: dict[str, Decimal | None] = {}
+    intervals: dict[str, tuple[Decimal, Decimal]] = {}
     if spec is not None and result["benchmark"]["name"] == spec.name:
         for key in sorted(spec.known_keys):
             value = metric_at(result["metrics"], key)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 values[key] = Decimal(repr(float(value))) * 100
+            bounds = metric_at(result.get("intervals") or {}, key)
+            if (isinstance(bounds, list) and len(bounds) == 2
+                    and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in bounds)):
+                intervals[key] = (Decimal(repr(float(bounds[0]))) * 100, Decimal(repr(float(bounds[1]))) * 100)
     return Entry(values=values, protocol=result_protocol(result), scorer=scorer_tag(result),
-                 result_sha256=result["payload_sha256"], **common)
+                 result_sha256=result["payload_sha256"], result_path=path.parent / ref, intervals=intervals,
+                 bootstrap=result.get("bootstrap") if intervals else None, **common)
 
 
 def add_reproduced(root: str | Path, result_path: str | Path, split: str, method: str | None = None,

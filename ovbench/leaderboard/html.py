@@ -4,6 +4,10 @@ Everything is inline (CSS, a few lines of JavaScript, an SVG chart drawn here in
 the page works offline and renders the same bytes for the same table. Clicking a header sorts
 the rows of each section by that column (again: reverse); a URL fragment such as
 ``#sort=unseen.top1.verb&desc`` (or ``&asc``) applies a sort when the page loads.
+
+With intervals, a cell shows ``[lo, hi]`` in small grey text after its value (and in its
+tooltip); a significance mark is a ``≈`` superscript whose tooltip says what it means. The
+extra CSS is added only then, so a plain table renders the same bytes as before.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from decimal import Decimal
 from html import escape
 
 from .render import fraction_text
-from .table import MISSING, Table
+from .table import MISSING, TIE_MARK, Table
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em;color:#222;background:#fff}
@@ -64,13 +68,19 @@ _JS = """
 })();
 """
 
+_EXTRA_CSS = "small.ci{color:#666;font-size:.8em;margin-left:.3em}sup.tie{color:#064}"
+_TIE_TITLE = "not significantly different from the best reproduced value of this column"
+
 _COLORS = ("#4477aa", "#ee6677", "#228833")
 
 
 def render_html(table: Table) -> str:
     title = f"ovbench leaderboard: {table.benchmark} / {table.split}"
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-             f"<title>{escape(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+             f"<title>{escape(title)}</title>", f"<style>{_CSS}</style>"]
+    if table.intervals or table.significance is not None:
+        parts.append(f"<style>{_EXTRA_CSS}</style>")
+    parts += ["</head>", "<body>",
              f"<h1>{escape(title)}</h1>", _table_html(table), _chart_svg(table), "<footer>"]
     parts += [f"<p>{escape(m)} {escape(meaning)}</p>" for m, meaning in table.legend]
     parts += [f"<p>{escape(line)}</p>" for line in table.footer]
@@ -97,7 +107,14 @@ def _table_html(table: Table) -> str:
             for c in row.cells:
                 value = "" if c.value is None else fraction_text(c.value)
                 cls = "metric best" if c.best else "metric"
-                cells.append(f'<td class="{cls}" data-value="{value}">{escape(c.text(table.digits))}</td>')
+                inner, tip = escape(c.text(table.digits)), ""
+                if c.tie:
+                    inner += f'<sup class="tie" title="{_TIE_TITLE}">{TIE_MARK}</sup>'
+                if table.intervals and c.interval is not None:
+                    ci = escape(c.interval_text(table.digits))
+                    inner += f'<small class="ci">{ci}</small>'
+                    tip = f' title="confidence interval {ci}"'
+                cells.append(f'<td class="{cls}" data-value="{value}"{tip}>{inner}</td>')
             out.append(f'<tr class="row" data-order="{order}" data-method="{escape(row.method)}">'
                        + "".join(cells) + "</tr>")
             order += 1

@@ -3,6 +3,13 @@
 Markdown (tabulate, for READMEs), LaTeX (booktabs, best per column bold, marks as
 superscripts), CSV (the csv module, full precision, fractions) and JSON (fractions). Each
 function returns text and depends only on the table, so output is deterministic.
+
+A table built with intervals shows them after the value, rounded like it: Markdown
+``48.96 [40.62, 57.29]``, LaTeX ``48.96\,{\scriptsize[40.62, 57.29]}``; CSV adds
+``<key>_lo`` / ``<key>_hi`` columns and JSON an ``intervals`` object per row (fractions, full
+precision). Significance marks put ``≈`` after the value (LaTeX ``$^{\approx}$``); CSV adds
+``<key>_not_significant`` (``true`` / ``false``, empty when not compared) and JSON a
+``not_significant`` list per row.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import io
 from decimal import Decimal
 
 from ..jsonio import dump_bytes
-from .table import MISSING, Row, Table
+from .table import MISSING, TIE_MARK, Cell, Row, Table
 
 FORMATS = ("md", "latex", "csv", "html", "json")
 
@@ -53,7 +60,7 @@ def render_markdown(table: Table) -> str:
             cells = [_md_escape(row.method + "".join(row.marks))]
             if table.detector_flag:
                 cells.append(_detector(row, "yes", "no"))
-            cells += [f"**{c.text(table.digits)}**" if c.best else c.text(table.digits) for c in row.cells]
+            cells += [_md_cell(c, table) for c in row.cells]
             rows.append(cells)
         align = ["left"] + ["center"] * table.detector_flag + ["right"] * len(table.columns)
         parts += [f"**{_md_escape(section.title)}**", "",
@@ -61,6 +68,15 @@ def render_markdown(table: Table) -> str:
     parts += [f"{_md_escape(mark)} {_md_escape(meaning)}  " for mark, meaning in table.legend]
     parts += [f"_{_md_escape(line)}_  " for line in table.footer]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _md_cell(c: Cell, table: Table) -> str:
+    text = f"**{c.text(table.digits)}**" if c.best else c.text(table.digits)
+    if c.tie:
+        text += TIE_MARK
+    if table.intervals and c.interval is not None:
+        text += " " + c.interval_text(table.digits)
+    return text
 
 
 # -- LaTeX ------------------------------------------------------------------------------------
@@ -110,13 +126,21 @@ def render_latex(table: Table) -> str:
             cells = [_tex(row.method) + _tex_marks(row.marks)]
             if table.detector_flag:
                 cells.append(_detector(row, r"\checkmark", r"$\times$", "--"))
-            cells += [(rf"\textbf{{{c.text(table.digits)}}}" if c.best else c.text(table.digits)).replace(MISSING, "--")
-                      for c in row.cells]
+            cells += [_tex_cell(c, table) for c in row.cells]
             lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     lines += [f"% {_tex(m)}: {_tex(meaning)}" for m, meaning in table.legend]
-    lines += [f"% {line}".replace(MISSING, "--") for line in table.footer]
+    lines += [f"% {line}".replace(MISSING, "--").replace(TIE_MARK, r"$^{\approx}$") for line in table.footer]
     return "\n".join(lines) + "\n"
+
+
+def _tex_cell(c: Cell, table: Table) -> str:
+    text = (rf"\textbf{{{c.text(table.digits)}}}" if c.best else c.text(table.digits)).replace(MISSING, "--")
+    if c.tie:
+        text += r"$^{\approx}$"
+    if table.intervals and c.interval is not None:
+        text += rf"\,{{\scriptsize{c.interval_text(table.digits)}}}"
+    return text
 
 
 # -- CSV and JSON -----------------------------------------------------------------------------
@@ -125,15 +149,41 @@ def render_csv(table: Table) -> str:
     """One line per row; metric values as fractions at full precision, empty when missing."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
+    sig = table.significance is not None
+    heads = []
+    for c in table.columns:
+        heads += [c.key] + ([f"{c.key}_lo", f"{c.key}_hi"] if table.intervals else []) + (
+            [f"{c.key}_not_significant"] if sig else [])
     writer.writerow(["section", "kind", "method", "marks"] + (["pretrained_detector"] if table.detector_flag else [])
-                    + [c.key for c in table.columns] + ["source"])
+                    + heads + ["source"])
     for section in table.sections:
         for row in section.rows:
             det = [] if not table.detector_flag else [
                 "" if row.pretrained_detector is None else str(row.pretrained_detector).lower()]
-            writer.writerow([section.title, row.kind, row.method, "".join(row.marks)] + det
-                            + ["" if c.value is None else fraction_text(c.value) for c in row.cells] + [row.source])
+            values = []
+            for j, c in enumerate(row.cells):
+                values.append("" if c.value is None else fraction_text(c.value))
+                if table.intervals:
+                    values += ["", ""] if c.interval is None else [fraction_text(x) for x in c.interval]
+                if sig:
+                    values.append(_csv_tie(table, section.kind, j, c))
+            writer.writerow([section.title, row.kind, row.method, "".join(row.marks)] + det + values + [row.source])
     return buf.getvalue()
+
+
+def _csv_tie(table: Table, kind: str, j: int, cell: Cell) -> str:
+    """``true`` within noise of column ``j``'s best, ``false`` significantly different, else empty.
+
+    Empty: reported rows, missing values, the reference (best) value itself, or nothing compared.
+    """
+    if cell.tie:
+        return "true"
+    if kind != "reproduced" or cell.value is None or not table.significance["compared_pairs"]:
+        return ""
+    values = [r.cells[j].value for s in table.sections if s.kind == "reproduced" for r in s.rows
+              if r.cells[j].value is not None]
+    best = max(values) if table.columns[j].higher_is_better else min(values)
+    return "" if len(values) < 2 or cell.value == best else "false"
 
 
 def table_dict(table: Table) -> dict:
@@ -141,7 +191,17 @@ def table_dict(table: Table) -> dict:
     def value(v):
         return None if v is None else float(fraction_text(v))
 
-    return {
+    def extras(row: Row) -> dict:
+        out = {}
+        if table.intervals:
+            out["intervals"] = {c.key: None if cell.interval is None else [value(x) for x in cell.interval]
+                                for c, cell in zip(table.columns, row.cells)}
+        if table.significance is not None:
+            out["not_significant"] = [c.key for c, cell in zip(table.columns, row.cells) if cell.tie]
+        return out
+
+    extra = {} if table.significance is None else {"significance": dict(table.significance)}
+    return {**extra,
         "schema": "ovbench.leaderboard-table/1",
         "benchmark": table.benchmark, "split": table.split, "digits": table.digits,
         "columns": [{"key": c.key, "label": c.label, "group": c.group} for c in table.columns],
@@ -150,7 +210,7 @@ def table_dict(table: Table) -> dict:
             "rows": [{"method": r.method, "marks": list(r.marks), "kind": r.kind, "source": r.source,
                       "pretrained_detector": r.pretrained_detector,
                       "values": {c.key: value(cell.value) for c, cell in zip(table.columns, r.cells)},
-                      "best": [c.key for c, cell in zip(table.columns, r.cells) if cell.best]}
+                      "best": [c.key for c, cell in zip(table.columns, r.cells) if cell.best], **extras(r)}
                      for r in s.rows]} for s in table.sections],
         "legend": [{"mark": m, "meaning": meaning} for m, meaning in table.legend],
         "footer": list(table.footer),

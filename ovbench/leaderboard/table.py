@@ -5,6 +5,11 @@ from papers and numbers ovbench computed, or two scorer versions, never share a 
 silently. Within a section the best value of each column is marked (ties at the displayed
 precision are marked together, and only when at least two rows have a value). Values are
 percentages as :class:`~decimal.Decimal`; renderers round them for display only.
+
+On request a cell also keeps its confidence interval (``intervals=True``: the ``[lo, hi]`` a
+reproduced result scored with ``--bootstrap`` stores; reported rows have none) and whether its
+difference from the column's best reproduced value is not significant (``significance=``, see
+:mod:`.significance`). Without either, the table is exactly what it was before.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from .. import __version__
 from ..errors import InputError, did_you_mean
 from .columns import Column, get_spec
 from .entries import Entry
+from .significance import TIE_MARK, Comparisons, SignificanceOptions, check_comparable
 
 MISSING = "—"
 
@@ -24,9 +30,17 @@ MISSING = "—"
 class Cell:
     value: Decimal | None  # percent: the sort value
     best: bool = False
+    interval: tuple[Decimal, Decimal] | None = None  # percent [lo, hi]; kept only with intervals=True
+    tie: bool = False  # not significantly different from the column's best reproduced value
 
     def text(self, digits: int) -> str:
         return MISSING if self.value is None else fmt_percent(self.value, digits)
+
+    def interval_text(self, digits: int) -> str:
+        """``[lo, hi]`` rounded like the value, or ``""`` without an interval."""
+        if self.interval is None:
+            return ""
+        return f"[{fmt_percent(self.interval[0], digits)}, {fmt_percent(self.interval[1], digits)}]"
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,8 @@ class Table:
     chart_title: str
     legend: tuple[tuple[str, str], ...]
     footer: tuple[str, ...]
+    intervals: bool = False  # renderers show cells' intervals
+    significance: dict | None = None  # {"n", "seed", "confidence", "compared_pairs"} with significance marks
 
 
 def fmt_percent(value: Decimal, digits: int) -> str:
@@ -71,11 +87,16 @@ def fmt_percent(value: Decimal, digits: int) -> str:
 
 
 def build_table(entries: list[Entry], benchmark: str, split: str, *, digits: int = 2,
-                sort: str | None = None) -> Table:
+                sort: str | None = None, intervals: bool = False,
+                significance: SignificanceOptions | None = None) -> Table:
     """Build the table of ``benchmark``/``split`` from loaded entries.
 
     Rows keep the paper's order (``citation.position``, then method name) unless ``sort``
     names a column key, in which case they sort by it, best first, missing values last.
+    ``intervals``: keep each reproduced cell's bootstrap interval for the renderers.
+    ``significance``: compare every reproduced row with each column's best reproduced row
+    (paired bootstrap, :mod:`.significance`) and mark the cells whose difference is not
+    significant; raises when the reproduced rows cannot be compared.
     """
     spec = get_spec(benchmark)
     if digits < 0 or digits > 10:
@@ -93,11 +114,27 @@ def build_table(entries: list[Entry], benchmark: str, split: str, *, digits: int
     groups: dict[tuple[int, str], list[Entry]] = {}
     for e in chosen:
         groups.setdefault((0 if e.kind == "reported" else 1, e.protocol), []).append(e)
-    sections = tuple(_section(groups[k], columns, spec.chart_keys, digits, sort) for k in sorted(groups))
+    comparisons = None
+    if significance is not None:
+        reproduced = sorted((e for e in chosen if e.kind == "reproduced"), key=lambda e: e.method)
+        if len(reproduced) >= 2:
+            check_comparable(reproduced)
+            comparisons = Comparisons(significance)
+    sections = tuple(_section(groups[k], columns, spec.chart_keys, digits, sort, intervals, comparisons)
+                     for k in sorted(groups))
     legend = tuple(sorted({(m, meaning) for e in chosen for m, meaning in e.marks.items()}))
+    footer = _footer(chosen, benchmark, split, digits)
+    if intervals:
+        footer = footer[:-1] + _interval_footer(chosen) + footer[-1:]
+    sig = None
+    if significance is not None:
+        sig = {"n": significance.n, "seed": significance.seed, "confidence": significance.confidence,
+               "compared_pairs": comparisons.computed if comparisons else 0}
+        footer = footer[:-1] + _significance_footer(significance, comparisons is not None) + footer[-1:]
     return Table(benchmark=benchmark, split=split, columns=columns, sections=sections, digits=digits,
                  detector_flag=spec.detector_flag, chart_labels=tuple(k for k, _ in spec.chart_keys),
-                 chart_title=spec.chart_title, legend=legend, footer=_footer(chosen, benchmark, split, digits))
+                 chart_title=spec.chart_title, legend=legend, footer=footer, intervals=intervals,
+                 significance=sig)
 
 
 def _order(entry: Entry, sort: str | None):
@@ -108,23 +145,69 @@ def _order(entry: Entry, sort: str | None):
     return (position is None, position or 0, entry.method)
 
 
-def _section(entries: list[Entry], columns, chart_keys, digits: int, sort: str | None) -> Section:
+def _section(entries: list[Entry], columns, chart_keys, digits: int, sort: str | None,
+             intervals: bool = False, comparisons: Comparisons | None = None) -> Section:
     entries = sorted(entries, key=lambda e: _order(e, sort))
     best = {}
     for c in columns:
         shown = [fmt_percent(v, digits) for e in entries if (v := e.values.get(c.key)) is not None]
         if len(shown) >= 2:
             best[c.key] = max(shown, key=Decimal) if c.higher_is_better else min(shown, key=Decimal)
+    ties: set[tuple[int, str]] = set()
+    if comparisons is not None and entries[0].kind == "reproduced":
+        ties = _ties(entries, columns, comparisons)
     rows = []
-    for e in entries:
+    for i, e in enumerate(entries):
         cells = []
         for c in columns:
             v = e.values.get(c.key)
-            cells.append(Cell(v, v is not None and best.get(c.key) == fmt_percent(v, digits)))
+            cells.append(Cell(v, v is not None and best.get(c.key) == fmt_percent(v, digits),
+                              interval=e.intervals.get(c.key) if intervals and v is not None else None,
+                              tie=(i, c.key) in ties))
         rows.append(Row(method=e.method, marks=tuple(e.marks), kind=e.kind, cells=tuple(cells),
                         pretrained_detector=e.pretrained_detector, source=e.source,
                         chart=tuple(e.values.get(k) for _, k in chart_keys)))
     return Section(kind=entries[0].kind, protocol=entries[0].protocol, rows=tuple(rows))
+
+
+def _ties(entries: list[Entry], columns, comparisons: Comparisons) -> set[tuple[int, str]]:
+    """(row index, column key) of cells not significantly different from the column's best.
+
+    The reference is the best full-precision value of the column (the first such row in table
+    order on an exact tie); it is never marked itself, nor is a missing value.
+    """
+    ties = set()
+    for c in columns:
+        valued = [(i, e) for i, e in enumerate(entries) if e.values.get(c.key) is not None]
+        if len(valued) < 2:
+            continue
+        pick = max if c.higher_is_better else min
+        ref = pick(valued, key=lambda ie: ie[1].values[c.key])[1]
+        for i, e in valued:
+            if e is not ref and comparisons.not_significant(ref, e, c.key):
+                ties.add((i, c.key))
+    return ties
+
+
+def _interval_footer(entries: list[Entry]) -> tuple[str, ...]:
+    how = sorted({(b.get("confidence"), b.get("n"), b.get("seed"), b.get("unit", "image"), b.get("stratified_by"))
+                  for e in entries if (b := e.bootstrap)}, key=repr)
+    if not how:
+        return ("No row has a confidence interval: reported numbers never do, and the reproduced results "
+                "were scored without --bootstrap.",)
+    parts = [f"{100 * conf:g}% from {n} resamples of {unit}s" + (f" stratified by {strata}" if strata else "")
+             + f", seed {seed}" for conf, n, seed, unit, strata in how]
+    return ("[lo, hi]: percentile bootstrap confidence interval stored in a reproduced row's result ("
+            + "; ".join(parts) + "); reported rows, and results scored without --bootstrap, have none.",)
+
+
+def _significance_footer(options: SignificanceOptions, compared: bool) -> tuple[str, ...]:
+    reported = ("Reported rows are never compared: papers publish no per-image outputs to pair "
+                "(their bold marks only the largest printed number).")
+    if not compared:
+        return ("Significance: fewer than two reproduced rows, so nothing was compared. " + reported,)
+    return (f"{TIE_MARK}: not significantly different from the best reproduced value of its column ("
+            f"{options.describe()}). " + reported,)
 
 
 def _footer(entries: list[Entry], benchmark: str, split: str, digits: int) -> tuple[str, ...]:
