@@ -1,4 +1,4 @@
-"""Pure renderers of a leaderboard :class:`~ovbench.leaderboard.table.Table`.
+r"""Pure renderers of a leaderboard :class:`~ovbench.leaderboard.table.Table`.
 
 Markdown (tabulate, for READMEs), LaTeX (booktabs, best per column bold, marks as
 superscripts), CSV (the csv module, full precision, fractions) and JSON (fractions). Each
