@@ -80,10 +80,27 @@ def _col(table, key):
     return [c.key for c in table.columns].index(key)
 
 
-@pytest.mark.parametrize("fmt", sorted(EXT))
+@pytest.mark.parametrize("fmt", sorted(set(EXT) - {"html"}))
 def test_interval_renderers_match_golden_text(demo, fmt):
     table = build_table(load_entries(demo["root"]), "ov-swig", SPLIT, intervals=True)
     _golden(f"demo-intervals.{EXT[fmt]}", render(table, fmt))
+
+
+def test_interval_page_shows_intervals_and_marks_and_still_sorts_in_a_browser(demo, tmp_path):
+    from test_leaderboard_browser import _methods_in_dom, _run
+
+    html = render(build_table(load_entries(demo["root"]), "ov-swig", SPLIT, intervals=True, significance=OPTS),
+                  "html")
+    assert ('<td class="metric" data-value="0.0625" title="confidence interval [2.08, 10.42]">6.25'
+            '<small class="ci">[2.08, 10.42]</small></td>') in html
+    assert '48.96<sup class="tie" title="not significantly different' in html
+    assert "<style>small.ci{" in html
+    assert "<style>small.ci{" not in render(build_table(load_entries(demo["root"]), "ov-swig", SPLIT), "html")
+    page = tmp_path / "page.html"
+    page.write_text(html, encoding="utf-8")
+    dom = _run(tmp_path, "--dump-dom", page.as_uri() + "#sort=all.top1.verb&asc").stdout
+    assert 'data-sorted="all.top1.verb asc"' in dom  # sorts by the value, not the interval text
+    assert _methods_in_dom(dom) == ["Example-A", "reversed", "copy", "demo-model"]
 
 
 def test_intervals_come_from_results_only_and_are_off_by_default(demo):
