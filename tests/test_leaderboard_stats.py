@@ -195,3 +195,22 @@ def test_cli_intervals_significance_and_usage_errors(demo, run_cli):
     assert res.exit_code == 0 and "**48.96**≈ [40.62, 57.29]" in res.output
     assert run_cli(*args, "--bootstrap", "200").exit_code == 2  # needs --significance
     assert run_cli(*args, "--significance", "--bootstrap", "1").exit_code == 2
+
+
+def test_hicodet_intervals_note_and_identical_rows_within_noise(tmp_path, run_cli):
+    """HICO-DET: the same predictions under two names tie everywhere; the small demo's low intervals are noted."""
+    HICO = Path(DEMO_DATA).parent / "hico_det_demo"  # noqa: N806 (package data beside the Ov-SWiG demo)
+
+    for method in ("h1", "h2"):
+        out = tmp_path / f"{method}.json"
+        assert run_cli("score", Path(HICO) / "predictions.json", "-b", "hico-det", "--annotations",
+                       Path(HICO) / "annotations.json", "--setting", "rf-uc", "--bootstrap", "50",
+                       "--method", method, "-o", out).exit_code == 0
+        assert run_cli("leaderboard", tmp_path / "lb", "--add", out, "--split", SPLIT,
+                       "--no-pretrained-detector").exit_code == 0
+    table = build_table(load_entries(tmp_path / "lb"), "hico-det", SPLIT, intervals=True,
+                        significance=SignificanceOptions(n=50, seed=0))
+    rows = _rows(table)
+    assert all(c.tie for c in rows["h2"].cells if c.value is not None)
+    assert rows["h1"].cells[0].interval is not None
+    assert any(line.startswith("Intervals of h1, h2: a resample leaves") for line in table.footer)
