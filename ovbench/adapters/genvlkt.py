@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import InputError, SpecError
 from ..jsonio import parse_json, read_bytes
-from ._common import build_hoi, is_path, make_meta
+from ._common import build_hoi, hoi_json, is_path, make_meta
 from .pyrepr import parse_repr
 
 UPSTREAM_DEFAULTS = {"score": "hoi_score + obj_score^2", "top_k_per_image": 100,
@@ -54,6 +54,19 @@ def load_dump(path, source: str) -> list:
 def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None,
             **unused) -> dict[str, Any]:
     """``ovbench convert --from gen-vlkt|hoiclip results.json``."""
+    meta, flat, source = _flat(raw, info=info, method=method, upstream=upstream, **unused)
+    return {"predictions": build_hoi(*flat, source), "meta": meta}
+
+
+def convert_json(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None,
+                 **unused) -> bytes:
+    """:func:`convert` written as the output file's bytes, without the per-detection objects."""
+    meta, flat, source = _flat(raw, info=info, method=method, upstream=upstream, **unused)
+    return hoi_json(meta, *flat, source)
+
+
+def _flat(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None, **unused):
+    """-> (meta, (images, img_idx, human, object, hoi, score), source), not yet validated."""
     if unused:
         raise SpecError(f"adapter {info.name!r} takes no option(s) {sorted(unused)}")
     source = str(raw) if is_path(raw) else "<evaluator.preds>"
@@ -94,11 +107,10 @@ def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = No
         arrays[0], arrays[1] = arrays[0].reshape(m, 4), arrays[1].reshape(m, 4)
     except (TypeError, ValueError) as exc:
         raise InputError(f"{source}: boxes must be 4 numbers and category_id/score numbers ({exc})") from None
-    predictions = build_hoi(images, np.asarray(idx, dtype=np.int64), *arrays, source)
     up = dict(UPSTREAM_DEFAULTS)
     up.update(upstream or {})
     post = {"adapter": "none (detections copied in dump order)", "upstream": up}
     meta = make_meta(info, method=method, postprocess=post, box_frame="model",
                      sources=[raw] if is_path(raw) else [],
                      extra={"counts": {"images": len(images), "detections": m}})
-    return {"predictions": predictions, "meta": meta}
+    return meta, (images, np.asarray(idx, dtype=np.int64), *arrays), source
