@@ -398,6 +398,23 @@ def hoi_json(meta: dict[str, Any], images: list[str], img_idx, human, obj, hoi, 
 _CHUNK = 8192
 
 
+def hoi_entry_points(flat, doc: str):
+    """An HOI adapter's ``convert`` and ``convert_json`` from its ``flat(raw, *, info, **options)``,
+    which returns ``(meta, (images, img_idx, human, object, hoi, score), source)``."""
+
+    def convert(raw: Any, *, info, **options: Any) -> dict[str, Any]:
+        meta, arrays, source = flat(raw, info=info, **options)
+        return {"predictions": build_hoi(*arrays, source), "meta": meta}
+
+    def convert_json(raw: Any, *, info, **options: Any) -> bytes:
+        meta, arrays, source = flat(raw, info=info, **options)
+        return hoi_json(meta, *arrays, source)
+
+    convert.__doc__ = doc
+    convert_json.__doc__ = ":func:`convert` written as the output file's bytes, without per-detection objects."
+    return convert, convert_json
+
+
 # --------------------------------------------------------------------------------------------
 # Meta block
 

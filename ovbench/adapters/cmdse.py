@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, SpecError
-from ._common import build_hoi, hico_file_name, hoi_json, is_path, load_pickle, make_meta
+from ._common import hico_file_name, hoi_entry_points, is_path, load_pickle, make_meta
 
 UPSTREAM_DEFAULTS = {
     "cmd-se": {"score": "softmax(logits) * sigmoid(box_score)^2", "score_threshold": 1e-4,
@@ -38,20 +38,6 @@ UPSTREAM_DEFAULTS = {
              "nms": "per-class NMS 0.5 on person boxes OR object boxes",
              "dropped_images": "no annotations (112) and only-no_interaction"},
 }
-
-
-def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None,
-            **unused) -> dict[str, Any]:
-    """``ovbench convert --from cmd-se|thid output/preds.pkl``."""
-    meta, flat, source = _flat(raw, info=info, method=method, upstream=upstream, **unused)
-    return {"predictions": build_hoi(*flat, source), "meta": meta}
-
-
-def convert_json(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None,
-                 **unused) -> bytes:
-    """:func:`convert` written as the output file's bytes, without the per-detection objects."""
-    meta, flat, source = _flat(raw, info=info, method=method, upstream=upstream, **unused)
-    return hoi_json(meta, *flat, source)
 
 
 def _flat(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None, **unused):
@@ -107,3 +93,6 @@ def _flat(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None
                      sources=[raw] if is_path(raw) else [],
                      extra={"counts": {"images": len(images), "detections": int(len(score))}})
     return meta, (images, img_idx, box[:, :4], box[:, 4:], hoi, score), source
+
+
+convert, convert_json = hoi_entry_points(_flat, "``ovbench convert --from cmd-se|thid output/preds.pkl``.")

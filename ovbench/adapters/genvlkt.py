@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import InputError, SpecError
 from ..jsonio import parse_json, read_bytes
-from ._common import build_hoi, hoi_json, is_path, make_meta
+from ._common import hoi_entry_points, is_path, make_meta
 from .pyrepr import parse_repr
 
 UPSTREAM_DEFAULTS = {"score": "hoi_score + obj_score^2", "top_k_per_image": 100,
@@ -50,20 +50,6 @@ def load_dump(path, source: str) -> list:
     if not isinstance(value, list):
         raise InputError(f"{source}: expected {{'preds': [...], 'gts': [...]}} (HICOEvaluator dump)")
     return value
-
-
-def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None,
-            **unused) -> dict[str, Any]:
-    """``ovbench convert --from gen-vlkt|hoiclip results.json``."""
-    meta, flat, source = _flat(raw, info=info, method=method, upstream=upstream, **unused)
-    return {"predictions": build_hoi(*flat, source), "meta": meta}
-
-
-def convert_json(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None,
-                 **unused) -> bytes:
-    """:func:`convert` written as the output file's bytes, without the per-detection objects."""
-    meta, flat, source = _flat(raw, info=info, method=method, upstream=upstream, **unused)
-    return hoi_json(meta, *flat, source)
 
 
 def _flat(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None, **unused):
@@ -177,3 +163,6 @@ def _gather_fast(preds):
         return None
     first = (np.cumsum(n_boxes) - np.asarray(n_boxes, dtype=np.int64))[idx]
     return images, idx, [box_arr[first + s_arr], box_arr[first + o_arr], cat_arr, score_arr]
+
+
+convert, convert_json = hoi_entry_points(_flat, "``ovbench convert --from gen-vlkt|hoiclip results.json``.")
