@@ -48,7 +48,8 @@ def _fast(text: bytes) -> Any:
     prefix is removed, then every ``)`` (with the quotes, in one ``translate`` pass); exact only
     if the text holds no other parenthesis, which the counts (from the length changes) check.
     Single quotes become double quotes, which is exact only if no string holds a quote
-    character (Python then uses double quotes, so any ``"`` sends us to the AST path). ``None``/``True``/``nan``/tuples are not JSON: orjson rejects them -> AST path.
+    character (Python then uses double quotes, so any ``"`` sends us to the AST path).
+    ``None``/``True``/``nan``/tuples are not JSON: orjson rejects them -> AST path.
     """
     if b'"' in text:
         return None
