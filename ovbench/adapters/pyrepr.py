@@ -57,13 +57,14 @@ def _fast(text: bytes) -> Any:
         text = _ARRAY.sub(_array_body, text)
     opened = 0
     for prefix in _WRAPPERS:
-        if b"np." not in text and b"numpy." not in text:
+        if b"(" not in text:  # every wrapper has one: none left (one scan also serves the check)
             break
         size = len(text)
         text = text.replace(prefix, b"")  # how many went follows from the length: no count pass
         opened += (size - len(text)) // len(prefix)
-    if b"(" in text:
-        return None
+    else:
+        if b"(" in text:
+            return None
     size = len(text)
     text = text.translate(_QUOTES, delete=b")")  # ' -> " and every ) removed, in one pass
     if size - len(text) != opened:
