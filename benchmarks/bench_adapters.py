@@ -6,8 +6,10 @@ Writes synthetic raw outputs at full scale in each method's native format (25,20
 9,546 HICO-DET images x 100 detections) under ``--out`` (git-ignored), then for each adapter
 times (best of ``--repeat``):
 
-* ``read``: what the method's own reader needs (``read gc``: the same with the collector running) (``pickle.load``; ``json.load``; GEN-VLKT:
-  ``json.load`` + ``eval`` of the repr, as its code reads it back; ``numpy.load`` of every array);
+* ``read``: what the method's own reader needs (``read gc``: the same with the collector
+  running): ``numpy.load`` of every array; ``pickle.load`` (ClipSitu: + ``json.load`` of
+  ``train.json`` and the split JSON, which its code reads to build its encoder); ``json.load``;
+  GEN-VLKT: ``json.load`` of the string only (its ``eval`` of the repr is far slower);
 * ``convert``: ``ovbench.adapters.convert`` (reading, mapping, validating, building the Python
   predictions object; not writing) -- the Python API;
 * ``conv+write``: ``ovbench.adapters.convert_json`` (reading, mapping, validating and producing
@@ -183,8 +185,9 @@ def main() -> None:
     cases = [
         ("coformer", "coformer (npz, 25,200 images)", read_npz(out / "coformer.npz"),
          (out / "coformer.npz",), dict(vocab=vdir, annotations=vdir, split="dev")),
-        ("clipsitu", "clipsitu (2 pickles, 25,200 images)",
-         read_pickle(out / "clipsitu_nouns.pkl", out / "clipsitu_scores.pkl"),
+        ("clipsitu", "clipsitu (2 pickles + train/dev JSON)",
+         lambda: (read_pickle(out / "clipsitu_nouns.pkl", out / "clipsitu_scores.pkl")(),
+                  read_json(vdir / "train.json", vdir / "dev.json")()),
          (out / "clipsitu_nouns.pkl",), dict(verb_scores=out / "clipsitu_scores.pkl", annotations=vdir, split="dev")),
         ("jsl", "jsl (2 JSON, 25,200 images)", read_json(out / "jsl_results.json", out / "jsl_top5.json"),
          (out / "jsl_results.json",), dict(top5=out / "jsl_top5.json", vocab=vdir)),
