@@ -329,32 +329,19 @@ def predictions_file(meta: dict[str, Any], predictions_pieces: list[bytes]) -> b
     return b"".join(predictions_pieces)
 
 
-# orjson's own indented layout of a (U, 1, 4) array inside ``wrap`` lists puts the numbers at
-# indent 2 * (wrap + 3), the depth they have in the file; splitting at the row boundaries gives
-# each box's inside.
-def _box_layout(wrap: int) -> tuple[bytes, bytes, bytes]:
-    ind = [b" " * (2 * i) for i in range(wrap + 4)]
-    head = b"".join(b"[\n" + ind[i + 1] for i in range(wrap + 3))
-    tail = b"".join(b"\n" + ind[i] + b"]" for i in range(wrap + 2, -1, -1))
-    row = (b"\n" + ind[wrap + 2] + b"]\n" + ind[wrap + 1] + b"],\n" + ind[wrap + 1] + b"[\n"
-           + ind[wrap + 2] + b"[\n" + ind[wrap + 3])
-    return head, tail, row
+# orjson's own indented layout of [[[box] for each detection]] puts the numbers at the depth
+# they have in the file (10 spaces); splitting at the row boundaries gives each box's inside.
+_BOX_HEAD = b"[\n  [\n    [\n      [\n        [\n          "
+_BOX_TAIL = b"\n        ]\n      ]\n    ]\n  ]\n]"
+_BOX_ROW = b"\n        ]\n      ],\n      [\n        [\n          "
 
 
-_BOX_LAYOUTS = {w: _box_layout(w) for w in (2, 4)}
-
-
-def _box_texts(boxes: np.ndarray, wrap: int = 2) -> list[bytes]:
-    """The indented inside of each (4,) row of ``boxes``, ``x1,\\n    ..  y2``, with the numbers
-    at indent ``2 * (wrap + 3)`` (10: HOI detections; 14: GSR role boxes)."""
-    head, tail, row = _BOX_LAYOUTS[wrap]
-    nested: Any = boxes[:, None, :]
-    for _ in range(wrap):
-        nested = [nested]
-    text = orjson.dumps(nested, option=_NP | orjson.OPT_INDENT_2)
-    if not (text.startswith(head) and text.endswith(tail)):  # pragma: no cover
+def _box_texts(boxes: np.ndarray) -> list[bytes]:
+    """The indented inside of each (4,) row of ``boxes`` as the file has it: ``x1,\\n    ..  y2``."""
+    text = orjson.dumps([[boxes[:, None, :]]], option=_NP | orjson.OPT_INDENT_2)
+    if not (text.startswith(_BOX_HEAD) and text.endswith(_BOX_TAIL)):  # pragma: no cover
         raise AssertionError("unexpected orjson layout")
-    return text[len(head):-len(tail)].split(row)
+    return text[len(_BOX_HEAD):-len(_BOX_TAIL)].split(_BOX_ROW)
 
 
 def hoi_json(meta: dict[str, Any], images: list[str], img_idx, human, obj, hoi, score, source: str) -> bytes:

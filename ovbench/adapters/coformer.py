@@ -35,12 +35,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 from ..errors import InputError, SpecError
-from ..jsonio import dump_bytes, load_json
-from ._common import (_box_texts, find_vocab_file, is_path, make_meta, predictions_file, read_imsitu_space,
-                      read_lines, read_train_classes, top_k)
+from ..jsonio import load_json
+from ._common import (find_vocab_file, is_path, make_meta, read_imsitu_space, read_lines,
+                      read_train_classes, top_k)
 
 REQUIRED = ("image", "pred_verb", "cond_verb", "pred_noun", "pred_bbox", "pred_bbox_conf")
 LETTERBOX = ("width", "height", "shift_0", "shift_1", "scale")
@@ -141,14 +140,6 @@ def convert_outputs(arrays: dict[str, np.ndarray], *, vocab: dict[str, Any], var
                     sizes: tuple[np.ndarray, np.ndarray] | None = None,
                     source: str = "<outputs>") -> tuple[dict[str, Any], dict[str, Any]]:
     """Pure numpy core: output arrays -> (ovbench ``predictions`` mapping, counts)."""
-    parts = _frame_parts(arrays, vocab=vocab, variant=variant, verbs_kept=verbs_kept,
-                         special_nouns=special_nouns, sizes=sizes, source=source)
-    return _predictions(parts), parts["counts"]
-
-
-def _frame_parts(arrays, *, vocab, variant, verbs_kept, special_nouns, sizes, source) -> dict[str, Any]:
-    """Checked frames as flat arrays: frames (image, verb) in image, candidate order; their role
-    slots in role order, each with a noun index and, where used, a box row."""
     if special_nouns not in ("drop", "next-best"):
         raise SpecError(f"special_nouns must be 'drop' or 'next-best', got {special_nouns!r}")
     verbs, nouns, orders = vocab["verbs"], vocab["nouns"], vocab["orders"]
@@ -202,7 +193,7 @@ def _frame_parts(arrays, *, vocab, variant, verbs_kept, special_nouns, sizes, so
         raise InputError(f"{source}: image {images[i]!r}: candidate {k}, role row {j}: 'pred_bbox' "
                          f"{raw_used[first].tolist()} is not a finite (cx, cy, w, h) with w, h >= 0")
     ranking = top_k(pred_verb, verbs_kept)
-    names = ["" if name == "blank" else name for name in nouns]
+    names = ["" if n == "blank" else n for n in nouns]
     # Candidate frames, checked in image, candidate order (the first problem is reported).
     _, n_cand, n_rows = noun.shape
     valid = cond >= 0
@@ -230,10 +221,15 @@ def _frame_parts(arrays, *, vocab, variant, verbs_kept, special_nouns, sizes, so
     slot_noun = noun[role_mask]
     has_box = used[role_mask]
     box_pos = np.cumsum(used.reshape(-1)) - 1  # row of each used slot in boxes_used
-    box_rows = boxes_used[box_pos[np.flatnonzero(role_mask.reshape(-1))[has_box]]]
+    box_rows = boxes_used[box_pos[np.flatnonzero(role_mask.reshape(-1))[has_box]]].tolist()
+    slot_box: list[Any] = [None] * len(slot_noun)
+    for pos, box in zip(np.flatnonzero(has_box).tolist(), box_rows):
+        slot_box[pos] = box
     special = np.zeros(len(nouns), dtype=bool)
     special[special_idx] = True
     slot_special = special[slot_noun]
+    names_arr = np.array(names, dtype=object)
+    slots = [{"noun": nm, "box": bx} for nm, bx in zip(names_arr[slot_noun].tolist(), slot_box)]
     fi, fk = np.nonzero(kept)
     frame_len = n_roles[fi, fk]
     frame_end = np.cumsum(frame_len)
@@ -241,29 +237,14 @@ def _frame_parts(arrays, *, vocab, variant, verbs_kept, special_nouns, sizes, so
     if len(slot_special):  # any oov/Pad among each frame's slots (frames without roles: none)
         starts = np.minimum(frame_end - frame_len, len(slot_special) - 1)
         frame_special = (np.add.reduceat(slot_special.astype(np.int64), starts) > 0) & (frame_len > 0)
+    role_names = [tuple(orders[v]) if v in orders else () for v in verbs]
     is_oov = np.array([name == "oov" for name in nouns], dtype=bool)
     n_oov = int(np.count_nonzero(is_oov[slot_noun]))
     counts = {"images": len(images), "frames": int(len(fi)), "roles_dropped_oov": n_oov,
               "roles_dropped_pad": int(np.count_nonzero(slot_special)) - n_oov}
-    return {"images": images, "verbs": verbs, "orders": orders, "names": names, "ranking": ranking,
-            "frame_image": fi, "frame_verb": cond[fi, fk], "frame_len": frame_len, "frame_end": frame_end,
-            "frame_special": frame_special, "slot_noun": slot_noun, "slot_special": slot_special,
-            "box_slot": np.flatnonzero(has_box), "box_rows": box_rows, "counts": counts}
-
-
-def _predictions(p: dict[str, Any]) -> dict[str, Any]:
-    """The ``predictions`` mapping of :func:`_frame_parts`."""
-    images, verbs, orders = p["images"], p["verbs"], p["orders"]
-    slot_box: list[Any] = [None] * len(p["slot_noun"])
-    for pos, box in zip(p["box_slot"].tolist(), p["box_rows"].tolist()):
-        slot_box[pos] = box
-    names_arr = np.array(p["names"], dtype=object)
-    slots = [{"noun": nm, "box": bx} for nm, bx in zip(names_arr[p["slot_noun"]].tolist(), slot_box)]
-    role_names = [tuple(orders[v]) if v in orders else () for v in verbs]
     frames_of: list[dict[str, Any]] = [{} for _ in images]
     start = 0
-    for i, v, end, sp in zip(p["frame_image"].tolist(), p["frame_verb"].tolist(), p["frame_end"].tolist(),
-                             p["frame_special"].tolist()):
+    for i, v, end, sp in zip(fi.tolist(), cond[fi, fk].tolist(), frame_end.tolist(), frame_special.tolist()):
         roles = role_names[v]
         if sp:
             frames_of[i][verbs[v]] = {role: slot for role, slot in zip(roles, slots[start:end])
@@ -271,82 +252,15 @@ def _predictions(p: dict[str, Any]) -> dict[str, Any]:
         else:
             frames_of[i][verbs[v]] = dict(zip(roles, slots[start:end]))
         start = end
-    verb_names = np.array(verbs, dtype=object)[p["ranking"]].tolist()
-    return {image: {"verbs": ranked, "frames": frames}
-            for image, ranked, frames in zip(images, verb_names, frames_of)}
+    verb_names = np.array(verbs, dtype=object)[ranking].tolist()
+    out: dict[str, Any] = {image: {"verbs": ranked, "frames": frames}
+                           for image, ranked, frames in zip(images, verb_names, frames_of)}
+    return out, counts
 
 
-def _predictions_text(p: dict[str, Any]) -> list[bytes]:
-    """The pieces of the indented text ``dump_bytes`` writes for :func:`_predictions` (keys sorted,
-    as ``OPT_SORT_KEYS`` sorts them), without building that mapping."""
-    images, verbs, orders = p["images"], p["verbs"], p["orders"]
-    dumps = orjson.dumps
-    slot_noun = p["slot_noun"].tolist()
-    slot_special = p["slot_special"].tolist()
-    slot_box = [b"null"] * len(slot_noun)
-    texts = _box_texts(p["box_rows"], wrap=4) if len(p["box_rows"]) else []
-    for pos, text in zip(p["box_slot"].tolist(), texts):
-        slot_box[pos] = b"[\n              " + text + b"\n            ]"
-    noun_tail = [b',\n            "noun": ' + dumps(name) + b"\n          }" for name in p["names"]]
-    verb_json = [dumps(v) for v in verbs]
-    heads: dict[int, list[tuple[int, bytes]]] = {}  # verb -> (role row, text) in sorted role order
-    for v in set(p["frame_verb"].tolist()):
-        order = orders[verbs[v]]
-        heads[v] = [(j, b"\n          " + dumps(order[j]) + b': {\n            "box": ')
-                    for j in sorted(range(len(order)), key=order.__getitem__)]
-    n = len(images)
-    fi = p["frame_image"]
-    fbound = np.searchsorted(fi, np.arange(n + 1)).tolist()
-    fverb = p["frame_verb"].tolist()
-    fstart = (p["frame_end"] - p["frame_len"]).tolist()
-    out = [b"{"]
-    for r, i in enumerate(sorted(range(n), key=images.__getitem__)):
-        out.append((b",\n    " if r else b"\n    ") + dumps(images[i]) + b': {\n      "frames": ')
-        a, b = fbound[i], fbound[i + 1]
-        if a == b:
-            out.append(b"{}")
-        else:
-            sep = b"{\n        "
-            for f in sorted(range(a, b), key=lambda f: verbs[fverb[f]]):
-                v, s0 = fverb[f], fstart[f]
-                out += (sep, verb_json[v], b": ")
-                sep = b",\n        "
-                role_sep = b"{"
-                for j, head in heads[v]:
-                    slot = s0 + j
-                    if slot_special[slot]:
-                        continue
-                    out += (role_sep, head, slot_box[slot], noun_tail[slot_noun[slot]])
-                    role_sep = b","
-                out.append(b"{}" if role_sep == b"{" else b"\n        }")
-            out.append(b"\n      }")
-        ranked = p["ranking"][i]
-        if len(ranked):
-            out += (b',\n      "verbs": [\n        ', b",\n        ".join([verb_json[v] for v in ranked.tolist()]),
-                    b"\n      ]\n    }")
-        else:
-            out.append(b',\n      "verbs": []\n    }')
-    out.append(b"\n  }" if n else b"}")
-    return out
-
-
-def convert(raw: Any, *, info, **options: Any) -> dict[str, Any]:
+def convert(raw: Any, *, info, annotations=None, vocab=None, split=None, method=None,
+            verbs_kept: int = 5, special_nouns: str = "drop", **unused) -> dict[str, Any]:
     """``ovbench convert --from coformer|gsrtr|opensu|mipd OUTPUTS.npz``."""
-    parts, meta = _convert(raw, info=info, **options)
-    return {"predictions": _predictions(parts), "meta": meta}
-
-
-def convert_json(raw: Any, *, info, **options: Any) -> bytes:
-    """:func:`convert` written as the output file's bytes, without the per-role objects."""
-    parts, meta = _convert(raw, info=info, **options)
-    if any(len(set(parts["orders"][parts["verbs"][v]])) != len(parts["orders"][parts["verbs"][v]])
-           for v in set(parts["frame_verb"].tolist())):  # a repeated role name: the mapping decides
-        return dump_bytes({"predictions": _predictions(parts), "meta": meta}, check_finite=False)
-    return predictions_file(meta, _predictions_text(parts))
-
-
-def _convert(raw: Any, *, info, annotations=None, vocab=None, split=None, method=None,
-             verbs_kept: int = 5, special_nouns: str = "drop", **unused) -> tuple[dict[str, Any], dict[str, Any]]:
     if unused:
         raise SpecError(f"adapter {info.name!r} takes no option(s) {sorted(unused)}")
     source = str(raw) if is_path(raw) else "<outputs>"
@@ -355,8 +269,8 @@ def _convert(raw: Any, *, info, annotations=None, vocab=None, split=None, method
     sizes = None
     if not all(k in arrays for k in LETTERBOX):
         sizes = _sizes_from_annotations([str(x) for x in arrays["image"]], annotations, split, source)
-    parts = _frame_parts(arrays, vocab=voc, variant=info.variant, verbs_kept=verbs_kept,
-                         special_nouns=special_nouns, sizes=sizes, source=source)
+    preds, counts = convert_outputs(arrays, vocab=voc, variant=info.variant, verbs_kept=verbs_kept,
+                                    special_nouns=special_nouns, sizes=sizes, source=source)
     # Validated while built: verbs and roles come from the vocabularies, nouns from the class
     # list, used boxes are checked finite with w, h >= 0 (so x2 >= x1, y2 >= y1 after clamping).
     v = info.variant
@@ -372,8 +286,8 @@ def _convert(raw: Any, *, info, annotations=None, vocab=None, split=None, method
         "box_clamp": "to [0, resized image size] before dividing by scale (accuracy_swig_bbox)",
     }
     meta = make_meta(info, method=method, postprocess=post, sources=[raw] if is_path(raw) else [],
-                     extra={"counts": parts["counts"]})
-    return parts, meta
+                     extra={"counts": counts})
+    return {"predictions": preds, "meta": meta}
 
 
 # --------------------------------------------------------------------------------------------
