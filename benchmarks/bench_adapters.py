@@ -6,10 +6,17 @@ Writes synthetic raw outputs at full scale in each method's native format (25,20
 9,546 HICO-DET images x 100 detections) under ``--out`` (git-ignored), then for each adapter
 times (best of ``--repeat``):
 
-* ``read``: what the method's own reader needs (``read gc``: the same with the collector running) (``pickle.load``; ``json.load``; GEN-VLKT:
-  ``json.load`` + ``eval`` of the repr, as its code reads it back; ``numpy.load`` of every array);
-* ``convert``: ``ovbench.adapters.convert`` (reading, mapping, validating; not writing);
-* ``write``: the deterministic JSON output (``ovbench.jsonio.dump_bytes``).
+* ``read``: what the method's own reader needs (``read gc``: the same with the collector
+  running): ``numpy.load`` of every array; ``pickle.load`` (ClipSitu: + ``json.load`` of
+  ``train.json`` and the split JSON, which its code reads to build its encoder); ``json.load``;
+  GEN-VLKT: ``json.load`` of the string only (its ``eval`` of the repr is far slower);
+* ``convert``: ``ovbench.adapters.convert`` (reading, mapping, validating, building the Python
+  predictions object; not writing) -- the Python API;
+* ``conv+write``: ``ovbench.adapters.convert_json`` (reading, mapping, validating and producing
+  the output file's bytes, what ``ovbench convert -o`` does before the disk write) -- checked
+  byte-identical to ``dump_bytes(convert(...))``;
+* ``parse out``: ``orjson.loads`` of those output bytes, i.e. the least any consumer of the
+  predictions pays (the floor for the .npz case, where ``numpy.load`` is nearly free).
 
 The SWiG vocabulary files come from ``--shared`` (``data/swig``); verbs' role orders are taken
 from ``swig_vocab_subset.json`` abstracts where available and are synthetic otherwise, and the
@@ -20,10 +27,10 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import pickle
 import re
-import resource
 import sys
 import time
 from pathlib import Path
@@ -32,7 +39,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ovbench.adapters import convert  # noqa: E402
+import orjson  # noqa: E402
+
+from ovbench.adapters import convert, convert_json  # noqa: E402
 from ovbench.jsonio import dump_bytes  # noqa: E402
 
 N_GSR, N_HOI, DETS = 25_200, 9_546, 100
@@ -145,7 +154,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared"))
     ap.add_argument("--out", default="bench-data/adapters")
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", nargs="*", default=None, help="adapter names to run (default: all)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -174,30 +184,39 @@ def main() -> None:
         return json.load(open(out / "genvlkt_results.json"))
 
     cases = [
-        ("coformer (npz, 25,200 images)", read_npz(out / "coformer.npz"),
-         lambda: convert("coformer", out / "coformer.npz", vocab=vdir, annotations=vdir, split="dev")),
-        ("clipsitu (2 pickles, 25,200 images)", read_pickle(out / "clipsitu_nouns.pkl", out / "clipsitu_scores.pkl"),
-         lambda: convert("clipsitu", out / "clipsitu_nouns.pkl", verb_scores=out / "clipsitu_scores.pkl",
-                         annotations=vdir, split="dev")),
-        ("jsl (2 JSON, 25,200 images)", read_json(out / "jsl_results.json", out / "jsl_top5.json"),
-         lambda: convert("jsl", out / "jsl_results.json", top5=out / "jsl_top5.json", vocab=vdir)),
-        ("cmd-se (preds.pkl, 954,600 dets)", read_pickle(out / "cmdse_preds.pkl"),
-         lambda: convert("cmd-se", out / "cmdse_preds.pkl")),
-        ("gen-vlkt (results.json repr, 954,600 dets)", read_genvlkt,
-         lambda: convert("gen-vlkt", out / "genvlkt_results.json")),
+        ("coformer", "coformer (npz, 25,200 images)", read_npz(out / "coformer.npz"),
+         (out / "coformer.npz",), dict(vocab=vdir, annotations=vdir, split="dev")),
+        ("clipsitu", "clipsitu (2 pickles + train/dev JSON)",
+         lambda: (read_pickle(out / "clipsitu_nouns.pkl", out / "clipsitu_scores.pkl")(),
+                  read_json(vdir / "train.json", vdir / "dev.json")()),
+         (out / "clipsitu_nouns.pkl",), dict(verb_scores=out / "clipsitu_scores.pkl", annotations=vdir, split="dev")),
+        ("jsl", "jsl (2 JSON, 25,200 images)", read_json(out / "jsl_results.json", out / "jsl_top5.json"),
+         (out / "jsl_results.json",), dict(top5=out / "jsl_top5.json", vocab=vdir)),
+        ("cmd-se", "cmd-se (preds.pkl, 954,600 dets)", read_pickle(out / "cmdse_preds.pkl"),
+         (out / "cmdse_preds.pkl",), {}),
+        ("gen-vlkt", "gen-vlkt (results.json repr, 954,600 dets)", read_genvlkt,
+         (out / "genvlkt_results.json",), {}),
     ]
-    print(f"{'adapter':44s} {'read s':>8s} {'read gc':>8s} {'convert s':>10s} {'ratio':>6s} {'write s':>8s} "
-          f"{'peak MB':>8s}")
-    for name, read, conv in cases:
+    print(f"{'adapter':44s} {'read s':>7s} {'read gc':>7s} {'convert':>8s} {'conv+write':>10s} {'ratio':>6s} "
+          f"{'parse out':>9s} {'old write':>9s}")
+    for key, name, read, raw, opts in cases:
+        if args.only and key not in args.only:
+            continue
         t_read, _ = best_of(read, args.repeat)
         t_read_gc, _ = best_of(read, 1, paused=False)
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        t_conv, result = best_of(conv, args.repeat)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        t_write, _ = best_of(lambda: dump_bytes(result, check_finite=False), 1)  # as the CLI writes
+        # Only hashes are kept between the timings: a held 360 MB output would slow the next one.
+        t_cw, data = best_of(lambda: convert_json(key, *raw, **opts), args.repeat)
+        t_parse, _ = best_of(lambda: orjson.loads(data), 1)
+        digest = hashlib.sha256(data).hexdigest()
+        del data
+        t_conv, result = best_of(lambda: convert(key, *raw, **opts), args.repeat)
+        t_old, old = best_of(lambda: dump_bytes(result, check_finite=False), 1)  # writing the object
         del result
-        print(f"{name:44s} {t_read:8.2f} {t_read_gc:8.2f} {t_conv:10.2f} {t_conv / t_read:6.2f} {t_write:8.2f} "
-              f"{peak / 1024:8.0f}{'' if peak > base else ' (<=)'}", flush=True)
+        if hashlib.sha256(old).hexdigest() != digest:
+            raise SystemExit(f"{key}: convert_json bytes differ from dump_bytes(convert(...))")
+        del old
+        print(f"{name:44s} {t_read:7.2f} {t_read_gc:7.2f} {t_conv:8.2f} {t_cw:10.2f} {t_cw / t_read:6.2f} "
+              f"{t_parse:9.2f} {t_old:9.2f}", flush=True)
 
 
 if __name__ == "__main__":

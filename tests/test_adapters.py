@@ -288,3 +288,69 @@ def test_bad_model_outputs_name_image_and_array(vocab):
         convert("coformer", bad, annotations=vocab, split="dev")
     with pytest.raises(InputError, match="missing arrays"):
         convert("coformer", {k: v for k, v in arrays.items() if k != "cond_verb"}, annotations=vocab, split="dev")
+
+
+@pytest.mark.parametrize("case", ["coformer", "mipd", "clipsitu", "jsl", "cmd-se", "thid", "gen-vlkt", "hoiclip"])
+def test_python_api_writes_the_golden_bytes(case, vocab):
+    """``dump_bytes(convert(...))`` (Python API) and ``convert_json`` (CLI) give the golden bytes."""
+    from ovbench.adapters import convert_json
+    from ovbench.jsonio import dump_bytes
+
+    args, golden = _cases(vocab)[case]
+    name, raw, rest = args[0], args[1], args[2:]
+    opts = {rest[i].lstrip("-").replace("-", "_"): rest[i + 1] for i in range(0, len(rest), 2)}
+    assert dump_bytes(convert(name, raw, **opts), check_finite=False) == golden.read_bytes()
+    assert convert_json(name, raw, **opts) == golden.read_bytes()
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 8192])
+def test_hoi_bytes_match_objects(monkeypatch, chunk):
+    """The direct HOI writer: unsorted and empty images, chunk boundaries, awkward numbers."""
+    from ovbench.adapters import _common
+    from ovbench.jsonio import dump_bytes
+
+    monkeypatch.setattr(_common, "_CHUNK", chunk)
+    rng = np.random.default_rng(3)
+    images = ["z.jpg", "a.jpg", "empty.jpg", "m\u00e9\"x.jpg", "b.jpg", "last-empty.jpg"]
+    idx = np.array([0, 1, 0, 3, 4, 4, 1, 0, 3], dtype=np.int64)
+    m = len(idx)
+    xy = np.concatenate([rng.uniform(0, 1e3, (m - 3, 2)), [[0.0, -0.0], [1e-7, 1e16], [1 / 3, 5e-324]]])
+    human = np.concatenate([xy, xy + [[1.5, 2.0]]], axis=1)
+    obj = np.concatenate([xy, xy + 1e21], axis=1)
+    hoi = rng.integers(0, 600, m)
+    score = np.concatenate([rng.uniform(size=m - 2), [1e-5, 123456789.0]])
+    meta = {"adapter": "t", "counts": {"n": 1}}
+    want = dump_bytes({"meta": meta, "predictions": _common.build_hoi(images, idx, human, obj, hoi, score, "t")},
+                      check_finite=False)
+    assert _common.hoi_json(meta, images, idx, human, obj, hoi, score, "t") == want
+    empty = dump_bytes({"meta": meta, "predictions": {}}, check_finite=False)
+    assert _common.hoi_json(meta, [], np.zeros(0), np.zeros((0, 4)), np.zeros((0, 4)), [], [], "t") == empty
+    assert _common.hoi_json(meta, ["x"], np.zeros(0), np.zeros((0, 4)), np.zeros((0, 4)), [], [], "t") == \
+        dump_bytes({"meta": meta, "predictions": {"x": []}}, check_finite=False)
+
+
+def test_genvlkt_fast_gather_matches_loop():
+    from ovbench.adapters.genvlkt import _gather, _gather_fast, load_dump
+
+    preds = load_dump(RAW / "genvlkt/results.json", "x")
+    fast, slow = _gather_fast(preds), _gather(preds, "x")
+    assert fast[0] == slow[0] and (fast[1] == slow[1]).all()
+    for a, b in zip(fast[2], slow[2]):
+        assert a.dtype == b.dtype and a.shape == b.shape and (a == b).all()
+    odd = [dict(preds[0], hoi_prediction=[dict(h, subject_id=True) for h in preds[0]["hoi_prediction"]])]
+    assert _gather_fast(odd) is None  # bool ids: the element-wise loop decides
+    assert _gather_fast([dict(preds[0], predictions=preds[0]["predictions"] + [{"bbox": [1, 2]}])]) is None
+    assert _gather_fast(tuple(preds)) is None
+
+
+def test_top_k_matches_stable_argsort():
+    from ovbench.adapters._common import top_k
+
+    rng = np.random.default_rng(5)
+    for dtype in (np.float32, np.float64, np.int64):
+        ties = rng.integers(-2, 3, (300, 40)).astype(dtype)
+        for scores in (ties, rng.normal(size=(50, 504)).astype(dtype)):
+            for k in (1, 5, 17, 40):
+                assert (top_k(scores, k) == np.argsort(-scores, axis=1, kind="stable")[:, :k]).all()
+    signed_zero = np.array([[0.0, -0.0, 0.0, -1.0]])
+    assert top_k(signed_zero, 3).tolist() == [[0, 1, 2]]

@@ -118,4 +118,19 @@ def convert(name: str, raw: Any, **options: Any) -> dict[str, Any]:
         return module.convert(raw, info=info, **options)
 
 
-__all__ = ["AdapterInfo", "convert", "get_adapter", "list_adapters", "register"]
+def convert_json(name: str, raw: Any, **options: Any) -> bytes:
+    """The output file's bytes for :func:`convert`: exactly
+    ``dump_bytes(convert(name, raw, **options), check_finite=False)`` (what ``ovbench convert``
+    writes), built directly from arrays where the adapter can (no per-detection objects)."""
+    from ..jsonio import dump_bytes, gc_paused
+
+    info = get_adapter(name)
+    module = importlib.import_module(info.module)
+    with gc_paused():
+        direct = getattr(module, "convert_json", None)
+        if direct is not None:
+            return direct(raw, info=info, **options)
+        return dump_bytes(module.convert(raw, info=info, **options), check_finite=False)
+
+
+__all__ = ["AdapterInfo", "convert", "convert_json", "get_adapter", "list_adapters", "register"]

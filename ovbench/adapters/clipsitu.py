@@ -53,6 +53,16 @@ def encoder_orders(train: dict[str, Any], dropped=TRAIN_DROPPED) -> tuple[list[s
     return verb_list, roles
 
 
+def _logits(value: Any) -> np.ndarray:
+    """One image's verb logits: a float array keeps its dtype (ranking a float32 row as float64
+    gives the same order: the conversion is exact), anything else becomes float64."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value
+    return as_array(value)
+
+
 def _split_file(annotations, split, source) -> Path:
     if annotations is None:
         raise InputError(f"{source}: ClipSitu needs --annotations (the folder with train.json and "
@@ -88,7 +98,7 @@ def convert(raw: Any, *, info, annotations=None, split=None, verb_scores=None, m
     ranked: dict[str, list[str]] = {}
     if scores:
         names = list(scores)
-        rows = [as_array(scores[k]) for k in names]
+        rows = [_logits(scores[k]) for k in names]
         for image, row in zip(names, rows):
             if row.shape != (len(verb_list),):
                 raise InputError(f"{vsource}: image {image!r}: expected {len(verb_list)} verb logits "

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, SpecError
-from ._common import build_hoi, hico_file_name, is_path, load_pickle, make_meta
+from ._common import hico_file_name, hoi_entry_points, is_path, load_pickle, make_meta
 
 UPSTREAM_DEFAULTS = {
     "cmd-se": {"score": "softmax(logits) * sigmoid(box_score)^2", "score_threshold": 1e-4,
@@ -40,9 +40,8 @@ UPSTREAM_DEFAULTS = {
 }
 
 
-def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None,
-            **unused) -> dict[str, Any]:
-    """``ovbench convert --from cmd-se|thid output/preds.pkl``."""
+def _flat(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None, **unused):
+    """-> (meta, (images, img_idx, human, object, hoi, score), source), not yet validated."""
     if unused:
         raise SpecError(f"adapter {info.name!r} takes no option(s) {sorted(unused)}")
     source = str(raw) if is_path(raw) else "<preds>"
@@ -86,7 +85,6 @@ def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = No
     if len(uniq) and uniq[0] < 0:
         raise InputError(f"{source}: negative image id {int(uniq[0])} in 'keys'")
     images = [hico_file_name(i) for i in uniq.tolist()]
-    preds = build_hoi(images, img_idx, box[:, :4], box[:, 4:], hoi, score, source)
     up = dict(UPSTREAM_DEFAULTS.get(info.name, {}))
     up.update(upstream or {})
     post = {"adapter": "none (detections copied as scored upstream)",
@@ -94,4 +92,7 @@ def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = No
     meta = make_meta(info, method=method, postprocess=post, box_frame="model",
                      sources=[raw] if is_path(raw) else [],
                      extra={"counts": {"images": len(images), "detections": int(len(score))}})
-    return {"predictions": preds, "meta": meta}
+    return meta, (images, img_idx, box[:, :4], box[:, 4:], hoi, score), source
+
+
+convert, convert_json = hoi_entry_points(_flat, "``ovbench convert --from cmd-se|thid output/preds.pkl``.")

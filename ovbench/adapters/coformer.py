@@ -178,49 +178,83 @@ def convert_outputs(arrays: dict[str, np.ndarray], *, vocab: dict[str, Any], var
         if w is None:
             raise InputError(f"{source}: no letterbox arrays and no image sizes")
         lb = letterbox(w, h, min_side=variant["min_side"], max_side=variant["max_side"], canvas=variant["canvas"])
-    raw_box = np.asarray(arrays["pred_bbox"], dtype=np.float64)
-    boxes = undo_letterbox(raw_box, lb, variant["canvas"])
+    raw_box = np.asarray(arrays["pred_bbox"])
     if not np.isfinite(conf[cond >= 0]).all():
         raise InputError(f"{source}: 'pred_bbox_conf' holds NaN or infinite logits")
     used = (conf >= 0) & (cond[:, :, None] >= 0)
-    bad = used & ~(np.isfinite(boxes).all(-1) & (raw_box[..., 2] >= 0) & (raw_box[..., 3] >= 0))
+    # Boxes are needed (and checked) only where they are used: undo the letterbox on those rows.
+    ui, uk, uj = np.nonzero(used)
+    raw_used = raw_box[ui, uk, uj].astype(np.float64)
+    boxes_used = undo_letterbox(raw_used, {key: val[ui] for key, val in lb.items()}, variant["canvas"])
+    bad = ~(np.isfinite(boxes_used).all(-1) & (raw_used[:, 2] >= 0) & (raw_used[:, 3] >= 0))
     if bad.any():
-        i, k, j = (int(x) for x in np.argwhere(bad)[0])
+        first = int(np.argmax(bad))
+        i, k, j = int(ui[first]), int(uk[first]), int(uj[first])
         raise InputError(f"{source}: image {images[i]!r}: candidate {k}, role row {j}: 'pred_bbox' "
-                         f"{raw_box[i, k, j].tolist()} is not a finite (cx, cy, w, h) with w, h >= 0")
+                         f"{raw_used[first].tolist()} is not a finite (cx, cy, w, h) with w, h >= 0")
     ranking = top_k(pred_verb, verbs_kept)
     names = ["" if n == "blank" else n for n in nouns]
-    boxes_l, conf_l, noun_l, cond_l = boxes.tolist(), conf.tolist(), noun.tolist(), cond.tolist()
-    ranking_l = ranking.tolist()
-    counts = {"images": len(images), "frames": 0, "roles_dropped_oov": 0, "roles_dropped_pad": 0}
-    out: dict[str, Any] = {}
-    for i, image in enumerate(images):
-        frames: dict[str, Any] = {}
-        for k, v in enumerate(cond_l[i]):
-            if v < 0:
-                continue
-            if v >= len(verbs):
-                raise InputError(f"{source}: image {image!r}: 'cond_verb' index {v} outside 0..{len(verbs) - 1}")
-            verb = verbs[v]
-            if verb in frames:
-                continue
-            if verb not in orders:
-                raise InputError(f"{source}: image {image!r}: verb {verb!r} has no role order in "
-                                 "imsitu_space.json; are both files from the same SWiG_jsons folder?")
-            if len(orders[verb]) > noun.shape[2]:
-                raise InputError(f"{source}: verb {verb!r} has {len(orders[verb])} roles, the outputs "
-                                 f"hold {noun.shape[2]} role rows")
-            frame = {}
-            for j, role in enumerate(orders[verb]):
-                name = names[noun_l[i][k][j]]
-                if name in SPECIAL:
-                    counts["roles_dropped_oov" if name == "oov" else "roles_dropped_pad"] += 1
-                    continue
-                box = boxes_l[i][k][j] if conf_l[i][k][j] >= 0 else None
-                frame[role] = {"noun": name, "box": box}
-            frames[verb] = frame
-        counts["frames"] += len(frames)
-        out[image] = {"verbs": [verbs[v] for v in ranking_l[i]], "frames": frames}
+    # Candidate frames, checked in image, candidate order (the first problem is reported).
+    _, n_cand, n_rows = noun.shape
+    valid = cond >= 0
+    outside = valid & (cond >= len(verbs))
+    dup = np.zeros_like(valid)  # the same verb at an earlier candidate: that frame is kept
+    for k in range(1, n_cand):
+        dup[:, k] = (cond[:, :k] == cond[:, k:k + 1]).any(1)
+    n_roles_of = np.array([len(orders[v]) if v in orders else -1 for v in verbs] + [0], dtype=np.int64)
+    n_roles = n_roles_of[np.where(valid & ~outside, cond, len(verbs))]
+    kept = valid & ~outside & ~dup
+    problem = outside | (kept & ((n_roles < 0) | (n_roles > n_rows)))
+    if problem.any():
+        i, k = (int(x) for x in np.argwhere(problem)[0])
+        v = int(cond[i, k])
+        if v >= len(verbs):
+            raise InputError(f"{source}: image {images[i]!r}: 'cond_verb' index {v} outside 0..{len(verbs) - 1}")
+        verb = verbs[v]
+        if verb not in orders:
+            raise InputError(f"{source}: image {images[i]!r}: verb {verb!r} has no role order in "
+                             "imsitu_space.json; are both files from the same SWiG_jsons folder?")
+        raise InputError(f"{source}: verb {verb!r} has {len(orders[verb])} roles, the outputs "
+                         f"hold {n_rows} role rows")
+    # Role slots of the kept frames, in image, candidate, role order.
+    role_mask = kept[:, :, None] & (np.arange(n_rows) < n_roles[:, :, None])
+    slot_noun = noun[role_mask]
+    has_box = used[role_mask]
+    box_pos = np.cumsum(used.reshape(-1)) - 1  # row of each used slot in boxes_used
+    box_rows = boxes_used[box_pos[np.flatnonzero(role_mask.reshape(-1))[has_box]]].tolist()
+    slot_box: list[Any] = [None] * len(slot_noun)
+    for pos, box in zip(np.flatnonzero(has_box).tolist(), box_rows):
+        slot_box[pos] = box
+    special = np.zeros(len(nouns), dtype=bool)
+    special[special_idx] = True
+    slot_special = special[slot_noun]
+    names_arr = np.array(names, dtype=object)
+    slots = [{"noun": nm, "box": bx} for nm, bx in zip(names_arr[slot_noun].tolist(), slot_box)]
+    fi, fk = np.nonzero(kept)
+    frame_len = n_roles[fi, fk]
+    frame_end = np.cumsum(frame_len)
+    frame_special = np.zeros(len(fi), dtype=bool)
+    if len(slot_special):  # any oov/Pad among each frame's slots (frames without roles: none)
+        starts = np.minimum(frame_end - frame_len, len(slot_special) - 1)
+        frame_special = (np.add.reduceat(slot_special.astype(np.int64), starts) > 0) & (frame_len > 0)
+    role_names = [tuple(orders[v]) if v in orders else () for v in verbs]
+    is_oov = np.array([name == "oov" for name in nouns], dtype=bool)
+    n_oov = int(np.count_nonzero(is_oov[slot_noun]))
+    counts = {"images": len(images), "frames": int(len(fi)), "roles_dropped_oov": n_oov,
+              "roles_dropped_pad": int(np.count_nonzero(slot_special)) - n_oov}
+    frames_of: list[dict[str, Any]] = [{} for _ in images]
+    start = 0
+    for i, v, end, sp in zip(fi.tolist(), cond[fi, fk].tolist(), frame_end.tolist(), frame_special.tolist()):
+        roles = role_names[v]
+        if sp:
+            frames_of[i][verbs[v]] = {role: slot for role, slot in zip(roles, slots[start:end])
+                                      if slot["noun"] not in SPECIAL}
+        else:
+            frames_of[i][verbs[v]] = dict(zip(roles, slots[start:end]))
+        start = end
+    verb_names = np.array(verbs, dtype=object)[ranking].tolist()
+    out: dict[str, Any] = {image: {"verbs": ranked, "frames": frames}
+                           for image, ranked, frames in zip(images, verb_names, frames_of)}
     return out, counts
 
 

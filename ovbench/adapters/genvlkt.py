@@ -18,13 +18,14 @@ the list itself (``evaluator.preds``) can be passed in Python instead.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from ..errors import InputError, SpecError
 from ..jsonio import parse_json, read_bytes
-from ._common import build_hoi, is_path, make_meta
+from ._common import hoi_entry_points, is_path, make_meta
 from .pyrepr import parse_repr
 
 UPSTREAM_DEFAULTS = {"score": "hoi_score + obj_score^2", "top_k_per_image": 100,
@@ -51,13 +52,28 @@ def load_dump(path, source: str) -> list:
     return value
 
 
-def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None,
-            **unused) -> dict[str, Any]:
-    """``ovbench convert --from gen-vlkt|hoiclip results.json``."""
+def _flat(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None, **unused):
+    """-> (meta, (images, img_idx, human, object, hoi, score), source), not yet validated."""
     if unused:
         raise SpecError(f"adapter {info.name!r} takes no option(s) {sorted(unused)}")
     source = str(raw) if is_path(raw) else "<evaluator.preds>"
     preds = load_dump(raw, source) if is_path(raw) else raw
+    gathered = _gather_fast(preds)
+    if gathered is None:  # something unusual: the element-wise loop names the problem
+        gathered = _gather(preds, source)
+    images, idx, arrays = gathered
+    m = len(idx)
+    up = dict(UPSTREAM_DEFAULTS)
+    up.update(upstream or {})
+    post = {"adapter": "none (detections copied in dump order)", "upstream": up}
+    meta = make_meta(info, method=method, postprocess=post, box_frame="model",
+                     sources=[raw] if is_path(raw) else [],
+                     extra={"counts": {"images": len(images), "detections": m}})
+    return meta, (images, idx, *arrays), source
+
+
+def _gather(preds, source: str):
+    """Element by element: -> (images, image index per detection, [human, object, hoi, score])."""
     images: list[str] = []
     seen: set[str] = set()
     idx, hb, ob, hoi, score = [], [], [], [], []
@@ -94,11 +110,59 @@ def convert(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = No
         arrays[0], arrays[1] = arrays[0].reshape(m, 4), arrays[1].reshape(m, 4)
     except (TypeError, ValueError) as exc:
         raise InputError(f"{source}: boxes must be 4 numbers and category_id/score numbers ({exc})") from None
-    predictions = build_hoi(images, np.asarray(idx, dtype=np.int64), *arrays, source)
-    up = dict(UPSTREAM_DEFAULTS)
-    up.update(upstream or {})
-    post = {"adapter": "none (detections copied in dump order)", "upstream": up}
-    meta = make_meta(info, method=method, postprocess=post, box_frame="model",
-                     sources=[raw] if is_path(raw) else [],
-                     extra={"counts": {"images": len(images), "detections": m}})
-    return {"predictions": predictions, "meta": meta}
+    return images, np.asarray(idx, dtype=np.int64), arrays
+
+
+def _gather_fast(preds):
+    """:func:`_gather` with whole-list operations; ``None`` whenever the input is anything but
+    the plain layout (then :func:`_gather` runs and reports the problem exactly as before).
+
+    Same values: every box list is converted by the same ``np.asarray(..., float64)`` (all of
+    them at once, so one unusable box anywhere sends us to the slow path) and indexed with the
+    detections' subject/object ids, checked to be integers within the image's boxes."""
+    if type(preds) is not list:
+        return None
+    images: list[str] = []
+    seen: set[str] = set()
+    all_boxes: list = []
+    all_hois: list = []
+    n_boxes: list[int] = []
+    n_dets: list[int] = []
+    try:
+        for entry in preds:
+            if type(entry) is not dict:
+                return None
+            name = str(entry["filename"])
+            boxes, hois = entry["predictions"], entry["hoi_prediction"]
+            if type(boxes) is not list or type(hois) is not list or name in seen:
+                return None
+            seen.add(name)
+            images.append(name)
+            all_boxes += boxes
+            all_hois += hois
+            n_boxes.append(len(boxes))
+            n_dets.append(len(hois))
+        bboxes = list(map(itemgetter("bbox"), all_boxes))
+        subj = list(map(itemgetter("subject_id"), all_hois))
+        obj = list(map(itemgetter("object_id"), all_hois))
+        cat = list(map(itemgetter("category_id"), all_hois))
+        score = list(map(itemgetter("score"), all_hois))
+        types = set(map(type, subj)) | set(map(type, obj))
+        if not all(t is int or issubclass(t, np.integer) for t in types):
+            return None
+        box_arr = np.asarray(bboxes, dtype=np.float64)
+        s_arr, o_arr = np.asarray(subj, dtype=np.int64), np.asarray(obj, dtype=np.int64)
+        cat_arr, score_arr = np.asarray(cat, dtype=np.float64), np.asarray(score, dtype=np.float64)
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    if box_arr.shape != (len(bboxes), 4) or cat_arr.shape != (len(cat),) or score_arr.shape != (len(score),):
+        return None
+    idx = np.repeat(np.arange(len(images), dtype=np.int64), n_dets)
+    count = np.asarray(n_boxes, dtype=np.int64)[idx]
+    if ((s_arr < 0) | (o_arr < 0) | (s_arr >= count) | (o_arr >= count)).any():
+        return None
+    first = (np.cumsum(n_boxes) - np.asarray(n_boxes, dtype=np.int64))[idx]
+    return images, idx, [box_arr[first + s_arr], box_arr[first + o_arr], cat_arr, score_arr]
+
+
+convert, convert_json = hoi_entry_points(_flat, "``ovbench convert --from gen-vlkt|hoiclip results.json``.")

@@ -24,6 +24,8 @@ from ._common import SYNSET_RE, box_problem, is_path, make_meta, role_orders
 
 def _by_file_name(data: dict, source: str) -> dict:
     """Key by bare file name: the verb model may key by path (``./images_512/x.jpg``)."""
+    if os.sep == "/" and os.altsep is None and all(type(key) is str and "/" not in key for key in data):
+        return data  # already bare names (POSIX basename would return each key unchanged)
     out = {}
     for key, value in data.items():
         name = os.path.basename(str(key))

@@ -34,6 +34,7 @@ _WRAPPERS = tuple(f"{p}{n}(".encode() for p in ("np.", "numpy.") for n in (
     "float32", "int64", "float64", "int32", "float16", "int8", "int16", "uint8", "uint16", "uint32", "uint64"))
 _ARRAY = re.compile(rb"\b(?:(?:np|numpy)\.)?array\(([^()]*)\)")
 _DTYPE = re.compile(rb",\s*dtype=[\w.]+\s*$")
+_QUOTES = bytes.maketrans(b"'", b'"')
 
 
 def _array_body(match: re.Match) -> bytes:
@@ -44,10 +45,11 @@ def _fast(text: bytes) -> Any:
     """JSON-parse the repr after removing numpy wrappers, or None when that would not be exact.
 
     Plain substring operations on bytes (no regex over hundreds of megabytes): each wrapper
-    prefix is removed, then every ``)``; exact only if the text holds no other parenthesis,
-    which the counts check. Single quotes become double quotes, which is exact only if no string
-    holds a quote character (Python then uses double quotes, so any ``"`` sends us to the AST
-    path). ``None``/``True``/``nan``/tuples are not JSON: orjson rejects them -> AST path.
+    prefix is removed, then every ``)`` (with the quotes, in one ``translate`` pass); exact only
+    if the text holds no other parenthesis, which the counts (from the length changes) check.
+    Single quotes become double quotes, which is exact only if no string holds a quote
+    character (Python then uses double quotes, so any ``"`` sends us to the AST path).
+    ``None``/``True``/``nan``/tuples are not JSON: orjson rejects them -> AST path.
     """
     if b'"' in text:
         return None
@@ -55,19 +57,21 @@ def _fast(text: bytes) -> Any:
         text = _ARRAY.sub(_array_body, text)
     opened = 0
     for prefix in _WRAPPERS:
-        if b"np." not in text and b"numpy." not in text:
+        if b"(" not in text:  # every wrapper has one: none left (one scan also serves the check)
             break
-        n = text.count(prefix)
-        if n:
-            opened += n
-            text = text.replace(prefix, b"")
-    if b"(" in text or text.count(b")") != opened:
+        size = len(text)
+        text = text.replace(prefix, b"")  # how many went follows from the length: no count pass
+        opened += (size - len(text)) // len(prefix)
+    else:
+        if b"(" in text:
+            return None
+    size = len(text)
+    text = text.translate(_QUOTES, delete=b")")  # ' -> " and every ) removed, in one pass
+    if size - len(text) != opened:
         return None
-    if opened:
-        text = text.replace(b")", b"")
     try:
         with gc_paused():
-            return orjson.loads(text.replace(b"'", b'"'))
+            return orjson.loads(text)
     except orjson.JSONDecodeError:
         return None
 

@@ -60,9 +60,7 @@ def convert(raw_output, method_from, list_only, benchmark, output, **options):
     info = get_adapter(method_from)
     if benchmark and benchmark != info.benchmark:
         raise click.UsageError(f"adapter {info.name!r} produces {info.benchmark} predictions, not {benchmark}")
-    from ..adapters import convert as run
-    from ..jsonio import dump_bytes
+    from ..adapters import convert_json
 
     given = {k: v for k, v in options.items() if v is not None}
-    result = run(info.name, raw_output, **given)
-    emit(dump_bytes(result, check_finite=False), output)  # validated finite by the adapter
+    emit(convert_json(info.name, raw_output, **given), output)  # validated by the adapter
