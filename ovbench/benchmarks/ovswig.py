@@ -5,7 +5,7 @@ Python API::
     from ovbench.benchmarks.ovswig import score_files, render
     result = score_files("preds.json", annotations="SWiG_jsons", split="test",
                          manifest="ov-swig.json")          # averaging="per-verb", iou="coformer"
-    print(render(result, "table"))
+    table = render(result, "table")                       # the text `ovbench score` prints
 """
 
 from __future__ import annotations
