@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
 from .errors import InputError
@@ -70,16 +71,46 @@ def load_json(path: str | os.PathLike, what: str = "JSON file") -> Any:
     return parse_json(read_bytes(path, what), str(path))
 
 
-def _check_finite(obj: Any, where: str = "$") -> None:
-    if isinstance(obj, float):
-        if not math.isfinite(obj):
-            raise ValueError(f"non-finite number {obj!r} at {where} cannot be written as JSON")
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            _check_finite(v, f"{where}.{k}")
-    elif isinstance(obj, (list, tuple)):
-        for i, v in enumerate(obj):
-            _check_finite(v, f"{where}[{i}]")
+def _non_finite_path(obj: Any, where: str = "$") -> str | None:
+    """Where the first non-finite number in ``obj`` is (slow; only run to name an error)."""
+    if isinstance(obj, (float, np.floating, np.ndarray)):
+        arr = np.asarray(obj)
+        return where if arr.dtype.kind in "fc" and not np.isfinite(arr).all() else None
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, (list, tuple)) else ()
+    for key, value in items:
+        found = _non_finite_path(value, f"{where}.{key}" if isinstance(obj, dict) else f"{where}[{key}]")
+        if found:
+            return found
+    return None
+
+
+def _check_finite(obj: Any) -> None:
+    """Refuse NaN/inf anywhere in ``obj`` (orjson would silently write them as ``null``).
+
+    An explicit stack with exact type checks instead of a recursive call per element: the
+    walk is cheap enough for million-entry objects, so writers need no bypass.
+    """
+    stack = [obj]
+    pop, push = stack.pop, stack.append
+    while stack:
+        o = pop()
+        t = type(o)
+        values = o.values() if t is dict else o if t is list or t is tuple else (o,)
+        for v in values:
+            tv = type(v)
+            if tv is float:
+                if v - v != 0.0:  # NaN and +-inf, without a function call
+                    break
+            elif tv is dict or tv is list or tv is tuple:
+                push(v)
+            elif tv is np.ndarray or isinstance(v, np.floating):
+                if np.asarray(v).dtype.kind in "fc" and not np.isfinite(v).all():
+                    break
+            elif isinstance(v, float) and not math.isfinite(v):  # float subclasses
+                break
+        else:
+            continue
+        raise ValueError(f"non-finite number at {_non_finite_path(obj)} cannot be written as JSON")
 
 
 _OPTS = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY

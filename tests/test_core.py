@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -87,3 +88,18 @@ def test_payload_hash_ignores_volatile_fields():
     a, b = _result(), _result()
     b["volatile"]["inputs"]["predictions"] = "elsewhere/p.json"
     assert a["payload_sha256"] == b["payload_sha256"]
+
+
+def test_non_finite_numbers_are_found_at_any_depth_and_in_numpy_values():
+    import numpy as np
+
+    cases = {
+        "$.a.b[0].c": {"a": {"b": [{"c": float("inf")}]}},
+        "$.n": {"n": np.array([1.0, np.nan])},
+        "$.s": {"s": np.float32("nan")},
+        "$": float("-inf"),
+    }
+    for where, obj in cases.items():
+        with pytest.raises(ValueError, match=rf"non-finite number at {re.escape(where)} "):
+            canonical_bytes(obj)
+    canonical_bytes({"ok": [1, 2.5, "x", None, True, np.arange(3), np.float64(0.5)]})
