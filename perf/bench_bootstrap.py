@@ -2,7 +2,7 @@
 """Bootstrap speed on the full-scale data: Ov-SWiG test (25,200 images) and HICO-DET test
 (9,658 real images, ~100 detections per image).
 
-    python benchmarks/bench_bootstrap.py [--swig bench-data/swig] [--hico-preds bench-data/hico_dets_100.json]
+    python perf/bench_bootstrap.py [--swig bench-data/swig] [--hico-preds bench-data/hico_dets_100.json]
                                          [--swig-n 1000] [--hico-n 200]
 
 Generates the inputs with ``scripts/make_swig_fixture.py`` / ``scripts/make_hico_dets.py``

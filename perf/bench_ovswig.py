@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Ov-SWiG speed and memory benchmark on the full-scale synthetic fixture.
 
-    python benchmarks/bench_ovswig.py [--data bench-data/swig] [--repeat 3]
+    python perf/bench_ovswig.py [--data bench-data/swig] [--repeat 3]
 
 Generates the fixture with ``scripts/make_swig_fixture.py`` when it is absent, then measures,
 end to end as a user runs them (subprocesses of the installed ``ovbench`` console script):

@@ -13,7 +13,7 @@ Measures, alternating runs so that load from other processes hits both sides ali
    non-rare and unseen / seen for all nine zero-shot settings, fast scorer vs the literal
    reference in ``tests/hoi/reference_hoi.py`` (which is also checked to agree to 1e-12).
 
-Usage: python benchmarks/bench_hicodet.py [--preds bench-data/hico_dets_100.json]
+Usage: python perf/bench_hicodet.py [--preds bench-data/hico_dets_100.json]
        [--annotations ../shared/data/hicodet/instances_test2015.json] [--repeat 3] [--skip-reference]
 """
 

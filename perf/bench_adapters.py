@@ -1,6 +1,6 @@
 """Full-scale adapter conversion time against the time to just read the raw input.
 
-    python benchmarks/bench_adapters.py [--shared ../shared] [--out bench-data/adapters]
+    python perf/bench_adapters.py [--shared ../shared] [--out bench-data/adapters]
 
 Writes synthetic raw outputs at full scale in each method's native format (25,200 GSR images;
 9,546 HICO-DET images x 100 detections) under ``--out`` (git-ignored), then for each adapter
