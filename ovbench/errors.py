@@ -12,7 +12,9 @@ The library raises; only the CLI turns an error into an exit status:
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable
+from typing import Any
 
 
 class OvbenchError(Exception):
@@ -37,6 +39,45 @@ class CheckFailed(OvbenchError):
     """A check found what it looks for (a drifted number, leaked unseen classes)."""
 
     exit_code = 4
+
+
+def clip(text: str, limit: int = 200) -> str:
+    """``text`` cut to its first ``limit`` characters, saying how long it was."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxstring = 60
+_REPR.maxlong = 40
+_REPR.maxother = 60
+for _name in ("maxlist", "maxtuple", "maxdict", "maxset", "maxfrozenset", "maxdeque", "maxarray"):
+    setattr(_REPR, _name, 8)
+
+
+def shorten(value: Any, limit: int = 80) -> str:
+    """A ``repr`` of ``value`` for a message: bounded in depth and length whatever ``value`` is
+    (a megabyte-long name shows its start; a deeply nested list never recurses far)."""
+    if isinstance(value, str):
+        text = repr(value[:limit])
+        return text if len(value) <= limit else f"{text[:-1]}...{text[-1]} ({len(value)} characters)"
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # a value whose repr fails: name its type
+        text = f"<{type(value).__name__}>"
+    return clip(text, limit)
+
+
+def type_name(value: Any) -> str:
+    """``"null"``, ``"a list"``, ``"an int"``: how a message names the type of a JSON value."""
+    if value is None:
+        return "null"
+    name = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list",
+            dict: "object", tuple: "list"}.get(type(value), type(value).__name__)
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
