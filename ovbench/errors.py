@@ -17,10 +17,22 @@ from collections.abc import Iterable
 from typing import Any
 
 
+MAX_LINE = 500
+
+
 class OvbenchError(Exception):
-    """Base class of every error ovbench raises on purpose."""
+    """Base class of every error ovbench raises on purpose.
+
+    Each line of the message is capped at :data:`MAX_LINE` characters (its start is kept and
+    the full length is said), so a megabyte-long name in an input never floods the terminal.
+    """
 
     exit_code = 1
+
+    def __init__(self, *args):
+        if len(args) == 1 and isinstance(args[0], str):
+            args = ("\n".join(clip(line, MAX_LINE) for line in args[0].split("\n")),)
+        super().__init__(*args)
 
 
 class InputError(OvbenchError):

@@ -66,6 +66,27 @@ def parse_json(data: bytes | str, source: str) -> Any:
             ) from None
 
 
+MAX_DEPTH = 32
+
+
+def check_depth(obj: Any, source: str, where: str, limit: int = MAX_DEPTH) -> None:
+    """Refuse a free-form value (a ``meta`` block) nested deeper than ``limit`` levels.
+
+    Such values are copied into results and re-written as JSON, which allows a bounded nesting
+    (orjson: 254 levels); an explicit stack keeps the check itself free of recursion.
+    """
+    stack = [(obj, 0)]
+    while stack:
+        o, d = stack.pop()
+        if d > limit:
+            raise InputError(f"{source}: field {where!r}: nested more than {limit} levels deep; "
+                             "ovbench copies it into the result and keeps it shallow")
+        if isinstance(o, dict):
+            stack.extend((v, d + 1) for v in o.values())
+        elif isinstance(o, (list, tuple)):
+            stack.extend((v, d + 1) for v in o)
+
+
 def load_json(path: str | os.PathLike, what: str = "JSON file") -> Any:
     """Read and parse a JSON file (see :func:`parse_json`)."""
     return parse_json(read_bytes(path, what), str(path))

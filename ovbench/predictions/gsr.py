@@ -30,7 +30,7 @@ import orjson
 
 from ..annotations.swig import Space, SwigSplit, box_problem, valid_noun
 from ..errors import InputError, Problems
-from ..jsonio import gc_paused, parse_json, read_bytes
+from ..jsonio import check_depth, gc_paused, parse_json, read_bytes
 from ..scorers.gsr import MISSING_ROLE, Predictions
 
 ENTRY_KEYS = frozenset({"verbs", "frames"})
@@ -210,6 +210,7 @@ def decode(data: bytes, source: str, space: Space) -> tuple[dict[str, Entry], di
         parse_json(data, source)  # raises with line and column
         raise InputError(f"{source}: not valid JSON") from None
     entries = doc.predictions
+    check_depth(doc.meta, source, "meta")
     dups = _duplicate_keys(data, list(entries))
     if dups:
         problems = Problems(source)

@@ -44,7 +44,7 @@ import msgspec
 import numpy as np
 
 from ..errors import InputError, Problems
-from ..jsonio import gc_paused, read_bytes
+from ..jsonio import check_depth, gc_paused, read_bytes
 from ..splits.hico import N_HOI, vocabulary
 
 def _decoder(verb_type: Any, object_type: Any) -> msgspec.json.Decoder:
@@ -164,6 +164,7 @@ def _load(data: Any, source: str, image_index: dict[str, int], scan: dict[str, A
         del det_lists
         arrays = _flatten(dets)
         meta = {} if doc.meta is None else doc.meta
+        check_depth(meta, source, "meta")
         worker.join()
         # JSON parsers keep the last of duplicate keys: the detections lost with an earlier
         # copy show as more '{' in the file than the decoded objects account for
