@@ -88,6 +88,7 @@ class HoiDetections:
     meta: dict[str, Any] = field(default_factory=dict)
     n_images_with_predictions: int = 0
     sha256: str = ""
+    listed: np.ndarray | None = None  # annotation indices of the images keyed in the file (None: unknown)
 
 
 def from_arrays(image, hoi, boxes, score, meta=None) -> HoiDetections:
@@ -185,7 +186,7 @@ def _load(data: Any, source: str, image_index: dict[str, int], scan: dict[str, A
     return HoiDetections(
         image=np.repeat(image_of_name, counts), hoi=hoi, boxes=arrays["boxes"], score=arrays["score"],
         position=np.arange(len(hoi), dtype=np.int64), meta=dict(meta),
-        n_images_with_predictions=int((counts > 0).sum()), sha256=scan["sha256"],
+        n_images_with_predictions=int((counts > 0).sum()), sha256=scan["sha256"], listed=image_of_name,
     )
 
 
