@@ -94,7 +94,12 @@ def type_name(value: Any) -> str:
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    choices = [str(c) for c in choices]
+    folded = {c.lower().replace("_", "-"): c for c in choices}
+    exact = folded.get(str(name).lower().replace("_", "-"))
+    if exact is not None and exact != name:  # 'RF-UC' -> 'rf-uc'
+        return f" Did you mean {exact!r}?"
+    close = difflib.get_close_matches(str(name), choices, n=1)
     return f" Did you mean {close[0]!r}?" if close else ""
 
 

@@ -261,7 +261,8 @@ def _image_hint(name: str, image_index: dict[str, int]) -> str:
     if name.isdigit():
         example = next(iter(image_index), "HICO_test2015_00000001.jpg")
         return f"; keys are file names such as {example!r}, not numeric image ids"
-    return _close(name, image_index)
+    close = _close(name, image_index)
+    return f";{close}" if close else ""
 
 
 def _close(name: Any, choices) -> str:
