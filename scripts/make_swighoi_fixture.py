@@ -9,6 +9,10 @@ noisy model: jittered true pairs, wrong actions, swapped objects, duplicates and
 boxes, with scores that optionally repeat (``--ties``).
 
     python scripts/make_swighoi_fixture.py OUT_DIR [--images 14000] [--dets-per-pair 4] [--seed 0] [--ties]
+        [--digits D] [--classes K]
+
+The built-in demo (``ovbench/data/swig_hoi_demo``) is
+``make_swighoi_fixture.py ovbench/data/swig_hoi_demo --images 2300 --dets-per-pair 1.2 --seed 7 --digits 4``.
 
 writes ``OUT_DIR/swig_test_1000.json`` and ``OUT_DIR/predictions.json`` (ovbench format).
 """
@@ -26,9 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ovbench.splits.swighoi import vocabulary  # noqa: E402
 
 
-def _box(rng, w, h):
+def _box(rng, w, h, integer=False):
     bw, bh = rng.uniform(0.1, 0.6) * w, rng.uniform(0.1, 0.7) * h
     x1, y1 = rng.uniform(0, w - bw), rng.uniform(0, h - bh)
+    if integer:  # ground truth: whole pixels, as in SWiG
+        return [int(x1), int(y1), int(x1 + bw), int(y1 + bh)]
     return [round(x1, 2), round(y1, 2), round(x1 + bw, 2), round(y1 + bh, 2)]
 
 
@@ -40,12 +46,15 @@ def _jitter(rng, box, w, h, scale):
     return [float(x1), float(y1), float(x2), float(y2)]
 
 
-def make(n_images: int, dets_per_pair: float, seed: int, ties: bool) -> tuple[list, dict]:
+def make(n_images: int, dets_per_pair: float, seed: int, ties: bool, digits: int | None = None,
+         classes: int | None = None) -> tuple[list, dict]:
     voc = vocabulary()
     rng = np.random.default_rng(seed)
     evaluated = np.flatnonzero(voc.hoi_evaluated)
+    if classes is not None:  # small fixtures: a seeded sample of the evaluated interactions
+        evaluated = np.sort(rng.choice(evaluated, size=classes, replace=False))
     top = int(evaluated.max())
-    extra = np.flatnonzero(~voc.hoi_evaluated & (np.arange(voc.n_hoi) < top))[:200]
+    extra = np.flatnonzero(~voc.hoi_evaluated & (np.arange(voc.n_hoi) < top))[:200 if classes is None else 5]
     # pair budget: every evaluated class at least once; common classes more (Zipf-like tail)
     weight = np.where(voc.hoi_frequency[evaluated] == 2, 6.0, np.where(voc.hoi_frequency[evaluated] == 1, 1.5, 1.0))
     weight *= rng.pareto(1.5, len(evaluated)) + 1
@@ -67,7 +76,7 @@ def make(n_images: int, dets_per_pair: float, seed: int, ties: bool) -> tuple[li
         w, h = int(rng.integers(300, 1025)), int(rng.integers(300, 1025))
         name = f"{actions[i % len(actions)]}_{i}.jpg"
         boxes, hois = [], []
-        people = [_box(rng, w, h) for _ in range(int(rng.integers(1, 3)))]
+        people = [_box(rng, w, h, integer=True) for _ in range(int(rng.integers(1, 3)))]
         for p in people:
             boxes.append({"bbox": p, "category_id": 0, "aux_category_id": []})
         for k in group.tolist():
@@ -78,7 +87,7 @@ def make(n_images: int, dets_per_pair: float, seed: int, ties: bool) -> tuple[li
             else:
                 oj = None
             if oj is None:
-                boxes.append({"bbox": _box(rng, w, h), "category_id": obj, "aux_category_id": []})
+                boxes.append({"bbox": _box(rng, w, h, integer=True), "category_id": obj, "aux_category_id": []})
                 oj = len(boxes) - 1
             hois.append({"subject_id": int(rng.integers(0, len(people))), "object_id": oj,
                          "action_id": int(voc.hoi_action[k])})
@@ -102,6 +111,9 @@ def make(n_images: int, dets_per_pair: float, seed: int, ties: bool) -> tuple[li
                 hb = _jitter(rng, pb, w, h, scale) if scale < 1 else _box(rng, w, h)
                 obb = _jitter(rng, ob, w, h, scale) if scale < 1 else _box(rng, w, h)
                 score = round(float(s), 2) if ties else float(s)
+                if digits is not None:  # compact files (the demo): boxes to 1 decimal, scores to `digits`
+                    hb, obb = [round(v, 1) for v in hb], [round(v, 1) for v in obb]
+                    score = round(score, digits)
                 dets.append({"human_box": hb, "object_box": obb, "hoi": cls, "score": score})
         if dets and rng.random() < 0.02:
             continue  # an image the model never reached
@@ -123,8 +135,12 @@ def main() -> None:
     ap.add_argument("--dets-per-pair", type=float, default=4.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ties", action="store_true", help="round scores to 2 decimals (many ties)")
+    ap.add_argument("--digits", type=int, default=None,
+                    help="compact output: boxes to 1 decimal and scores to this many decimals")
+    ap.add_argument("--classes", type=int, default=None,
+                    help="use a seeded sample of this many evaluated interactions (default: all 5,539)")
     args = ap.parse_args()
-    annos, preds = make(args.images, args.dets_per_pair, args.seed, args.ties)
+    annos, preds = make(args.images, args.dets_per_pair, args.seed, args.ties, args.digits, args.classes)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "swig_test_1000.json").write_text(json.dumps(annos, separators=(",", ":")))
     (args.out / "predictions.json").write_text(json.dumps(preds, separators=(",", ":")))
