@@ -213,8 +213,9 @@ def _det_problems(det: Any) -> list[str]:
     elif not math.isfinite(score):
         out.append(f"field 'score': expected a finite number, got {score!r}")
     h = det.get("hoi")
-    if not (isinstance(h, int) and not isinstance(h, bool)):
-        out.append(f"field 'hoi': expected an integer interaction id 0..{vocabulary().n_hoi - 1}, got {_short(h)}")
+    n_hoi = vocabulary().n_hoi
+    if not (isinstance(h, int) and not isinstance(h, bool) and 0 <= h < n_hoi):
+        out.append(f"field 'hoi': expected an integer interaction id 0..{n_hoi - 1}, got {_short(h, 40)}")
     return out
 
 
