@@ -85,10 +85,16 @@ def rank(hoi: np.ndarray, score: np.ndarray, image: np.ndarray, position: np.nda
     """
     keep = np.flatnonzero(scored[hoi])
     if profile.tie_order == "score-image-position":
-        order = keep[np.lexsort((position[keep], image[keep], -score[keep], hoi[keep]))]
+        # three sorts, least significant key first (each later one stable): (image, position),
+        # then score descending, then class (16-bit ids: numpy's stable sort is a radix sort)
+        order = keep[np.argsort(image[keep] * (len(position) + 1) + position[keep])]
+        order = order[np.argsort(-score[order], kind="stable")]
+        order = order[np.argsort(hoi[order].astype(np.int16), kind="stable")]
     elif profile.tie_order == "numpy-argsort-reversed":
         # each class's detections in file order, then THID's own call on exactly that array
-        by_class = keep[np.lexsort((position[keep], hoi[keep]))]
+        if len(keep) > 1 and not (np.diff(position[keep]) > 0).all():
+            keep = keep[np.argsort(position[keep], kind="stable")]  # file order
+        by_class = keep[np.argsort(hoi[keep].astype(np.int16), kind="stable")]
         h = hoi[by_class]
         starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
         ends = np.append(starts[1:], len(h))
@@ -108,11 +114,20 @@ def per_class_ap(gt_image, gt_hoi, gt_boxes, det_image, det_hoi, det_boxes, det_
     """AP, recall and positives of every interaction (0 for classes not evaluated)."""
     n_hoi = len(evaluated)
     order = rank(det_hoi, det_score, det_image, det_position, evaluated, profile)
-    tp = greedy_match(det_image[order], det_hoi[order], det_boxes[order],
-                      gt_image, gt_hoi, gt_boxes, IOU)
+    ranked_hoi = det_hoi[order]
+    # only detections whose image holds ground truth of their class can match: with 14,130
+    # classes that is a small part of a detector's output, so the boxes of the rest are never read
+    gt_keys = np.unique(gt_image * n_hoi + gt_hoi)
+    tp = np.zeros(len(order), dtype=bool)
+    if len(gt_keys) and len(order):
+        det_key = det_image[order] * n_hoi + ranked_hoi
+        at = np.minimum(np.searchsorted(gt_keys, det_key), len(gt_keys) - 1)
+        cand = np.flatnonzero(gt_keys[at] == det_key)
+        sub = order[cand]  # still in ranking order
+        tp[cand] = greedy_match(det_image[sub], det_hoi[sub], det_boxes[sub], gt_image, gt_hoi, gt_boxes, IOU)
     npos = np.bincount(gt_hoi, minlength=n_hoi)
-    ap, recall = class_ap(tp, det_hoi[order], npos, thresholds(GRID))
-    capped = np.bincount(det_hoi[evaluated[det_hoi]], minlength=n_hoi) - np.bincount(det_hoi[order], minlength=n_hoi)
+    ap, recall = class_ap(tp, ranked_hoi, npos, thresholds(GRID))
+    capped = np.bincount(det_hoi[evaluated[det_hoi]], minlength=n_hoi) - np.bincount(ranked_hoi, minlength=n_hoi)
     return {"ap": ap, "recall": recall, "npos": npos, "order": order, "tp": tp,
             "dropped_by_cap": int(capped.sum()), "classes_capped": int((capped > 0).sum())}
 
