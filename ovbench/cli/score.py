@@ -11,14 +11,15 @@ FORMATS = ("table", "md", "csv", "json")
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("preds", type=click.Path())
-@click.option("--benchmark", "-b", required=True, type=click.Choice(["ov-swig", "hico-det"]),
+@click.option("--benchmark", "-b", required=True, type=click.Choice(["ov-swig", "hico-det", "swig-hoi"]),
               help="Which benchmark the predictions are for.")
 @click.option("--annotations", required=True, type=click.Path(),
               help="ov-swig: folder with dev.json/test.json (+ imsitu_space.json). "
                    "hico-det: the test annotation file (instances_test2015.json, test_hico.json "
-                   "or test_hico_ann.json).")
-@click.option("--split", type=click.Choice(["dev", "test"]), default=None,
-              help="[ov-swig] Which split the predictions are for.")
+                   "or test_hico_ann.json). swig-hoi: swig_test_1000.json (or its folder).")
+@click.option("--split", type=click.Choice(["dev", "val", "test"]), default=None,
+              help="[ov-swig, swig-hoi] Which split the predictions are for (ov-swig: dev|test; "
+                   "swig-hoi: test (default) or val).")
 @click.option("--manifest", type=click.Path(dir_okay=False), default=None,
               help="[ov-swig] Ov-SWiG split manifest (from `ovbench split ov-swig`): adds the "
                    "seen/rare/unseen subsets.")
@@ -31,7 +32,8 @@ FORMATS = ("table", "md", "csv", "json")
 @click.option("--setting", default=None,
               help="[hico-det] Zero-shot setting (rf-uc, nf-uc, uo, uv, uc0..uc4): adds unseen/seen.")
 @click.option("--profile", default=None,
-              help="[hico-det] Evaluation profile: official (default), gen-vlkt or thid-cmdse.")
+              help="[hico-det] Evaluation profile: official (default), gen-vlkt or thid-cmdse. "
+                   "[swig-hoi] ovbench (default: THID's protocol, stable ties) or thid (THID's tie order).")
 @click.option("--box-frame", type=click.Choice(["model", "gt"]), default=None,
               help="[hico-det] Frame of predicted boxes: model (0-based continuous) or gt (already in "
                    "the annotation file's 1-based pixel frame). Default: the predictions' "
@@ -65,6 +67,7 @@ def score(preds, benchmark, annotations, fmt, output, method, n_bootstrap, seed,
     Examples:
       ovbench score preds.json -b ov-swig --annotations SWiG_jsons --split test --manifest ov-swig.json
       ovbench score dets.json -b hico-det --annotations instances_test2015.json --setting rf-uc
+      ovbench score dets.json -b swig-hoi --annotations swig_test_1000.json
       ovbench score preds.json -b ov-swig --annotations SWiG_jsons --split test --bootstrap 1000 --seed 0
     """
     from ..benchmarks import get_benchmark
