@@ -9,7 +9,8 @@ from pathlib import Path
 def run_demo(workdir: str | Path | None = None) -> str:
     """Run the Ov-SWiG, HICO-DET and SWIG-HOI examples end to end and return the report text.
 
-    Files (manifests, predictions, results) are written under ``workdir``; when it is None a
+    The files it writes (the Ov-SWiG split manifest and the two result files) go under
+    ``workdir``; the example predictions are read from the package. When ``workdir`` is None a
     temporary folder is used and removed afterwards.
     """
     from .benchmarks import hicodet, ovswig, swighoi

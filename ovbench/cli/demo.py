@@ -9,8 +9,9 @@ from .app import EXIT_CODES_HELP, main
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.option("--workdir", type=click.Path(file_okay=False), default=None,
-              help="Keep the generated files (split manifests, predictions, results) here; "
-                   "default: a temporary folder that is removed afterwards.")
+              help="Keep the files the demo writes here (the Ov-SWiG split manifest and the three "
+                   "result files; the example predictions it scores ship with ovbench, and the "
+                   "report prints their paths); default: a temporary folder that is removed afterwards.")
 def demo(workdir):
     """Run split -> predictions -> score on small built-in Ov-SWiG, HICO-DET and SWIG-HOI examples.
 

@@ -30,7 +30,9 @@ FORMATS = ("table", "md", "csv", "json")
               help="[ov-swig] Box IoU convention: coformer (continuous areas, IoU >= 0.5; default) "
                    "or swig (+1 pixel areas, IoU > 0.5).")
 @click.option("--setting", default=None,
-              help="[hico-det] Zero-shot setting (rf-uc, nf-uc, uo, uv, uc0..uc4): adds unseen/seen.")
+              help="[hico-det] Zero-shot setting (rf-uc, nf-uc, uo, uv, uc0..uc4): adds unseen/seen. "
+                   "Several, comma-separated or all-uc (= uc0..uc4), are scored in one run: the table "
+                   "shows each with their mean and std, and -o OUT.json writes OUT.<setting>.json each.")
 @click.option("--profile", default=None,
               help="[hico-det] Evaluation profile: official (default), gen-vlkt or thid-cmdse. "
                    "[swig-hoi] ovbench (default: THID's protocol, stable ties) or thid (THID's tie order).")
@@ -83,7 +85,28 @@ def score(preds, benchmark, annotations, fmt, output, method, n_bootstrap, seed,
         raise click.UsageError("--seed and --confidence apply to --bootstrap N; add --bootstrap")
     if n_bootstrap is not None:
         given.update(bootstrap=n_bootstrap, seed=seed, confidence=confidence)
+    setting = given.get("setting")
+    if benchmark == "hico-det" and setting is not None and ("," in setting or setting.startswith("all-")):
+        return _score_settings(bench, preds, annotations, method, given, fmt, output)
     result = bench.score_files(preds, annotations=annotations, method=method, **given)
     if output:
         save_result(output, result)
     emit(dump_bytes(result) if fmt == "json" else bench.render(result, fmt), None)
+
+
+def _score_settings(bench, preds, annotations, method, given, fmt, output):
+    """Several HICO-DET settings in one run: one result file each, a summary on stdout."""
+    from pathlib import Path
+
+    from ..jsonio import atomic_write, dump_bytes
+
+    settings = given.pop("setting")
+    results = bench.score_settings(preds, settings, annotations=annotations, method=method, **given)
+    summary = bench.setting_summary(results)
+    if output:
+        out = Path(output)
+        files = {out.with_name(f"{out.stem}.{name}{out.suffix or '.json'}"): dump_bytes(result)
+                 for name, result in results.items()}  # all serialised before any file is written
+        for path, data in files.items():
+            atomic_write(path, data)
+    emit(bench.render_summary(summary, fmt), None)
