@@ -285,7 +285,7 @@ class DemoData:
 
 
 def demo_data(benchmark: str) -> DemoData:
-    """The example data shipped with ovbench (``ov-swig`` or ``hico-det``); no download.
+    """The example data shipped with ovbench (``ov-swig``, ``hico-det`` or ``swig-hoi``); no download.
 
     >>> demo_data("ov-swig").options
     {'split': 'test'}
@@ -299,8 +299,11 @@ def demo_data(benchmark: str) -> DemoData:
     if benchmark == "hico-det":
         base = root / "hico_det_demo"
         return DemoData(benchmark, base / "annotations.json", base / "predictions.json", {"setting": "rf-uc"})
-    raise SpecError(f"no demo data for {benchmark!r}; available: hico-det, ov-swig."
-                    + did_you_mean(benchmark, ["hico-det", "ov-swig"]))
+    if benchmark == "swig-hoi":
+        base = root / "swig_hoi_demo"
+        return DemoData(benchmark, base / "swig_test_1000.json", base / "predictions.json", {})
+    raise SpecError(f"no demo data for {benchmark!r}; available: hico-det, ov-swig, swig-hoi."
+                    + did_you_mean(benchmark, ["hico-det", "ov-swig", "swig-hoi"]))
 
 
 def _check_options(bench: Any, name: str, options: dict[str, Any]) -> dict[str, Any]:
