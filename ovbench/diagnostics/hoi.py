@@ -62,6 +62,7 @@ class HoiDiagnosis:
     metrics: dict[str, float | None]       # official summary (full, rare, non_rare[, unseen, seen])
     metrics_fixed: dict[str, dict]         # fix name -> summary
     counts: dict[str, int] = field(default_factory=dict)
+    missed_per_class: np.ndarray | None = None
 
     def gains(self, subset: str = "full") -> dict[str, float]:
         """``{fix: mAP(fixed) - mAP}`` over a summary subset, plus ``interaction`` and ``unreachable``."""
@@ -207,4 +208,38 @@ def diagnose(gt, det, *, box_frame: str = "model", profile: str = "official", un
               **{t: int((error == i).sum()) for i, t in enumerate(TYPES)},
               "fixed_by_oracle": int(fixed.sum()), "gt_pairs": int(len(gt.hoi)), "missed": int(missed.sum())}
     return HoiDiagnosis(error, target, fixed, missed, matched, out["ap"], ap_fixed, npos,
-                        scorer.summarize(out["ap"], prof, npos, unseen), summ, counts)
+                        scorer.summarize(out["ap"], prof, npos, unseen), summ, counts, missed_per_class)
+
+
+def class_names() -> list[str]:
+    """``"verb object"`` name of each of the 600 HOI classes (official order)."""
+    from ..splits.hico import vocabulary
+
+    v = vocabulary()
+    return [f"{v.verbs[a]} {v.objects[b]}" for a, b in zip(v.hoi_verb.tolist(), v.hoi_object.tolist())]
+
+
+def per_class_errors(diag: HoiDiagnosis, det) -> np.ndarray:
+    """(600, len(TYPES)) false-positive counts per class (the detection's class) and type."""
+    fp = diag.error >= 0
+    return np.bincount(det.hoi[fp] * len(TYPES) + diag.error[fp],
+                       minlength=scorer.N_HOI * len(TYPES)).reshape(scorer.N_HOI, len(TYPES))
+
+
+def to_frame(diag: HoiDiagnosis, det):
+    """Per-class ``pandas.DataFrame`` indexed by class name: AP, npos, FP counts, missed, gains.
+
+    pandas is optional and imported only here (never on the scoring path).
+    """
+    try:
+        import pandas as pd
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError("to_frame needs pandas: pip install pandas") from exc
+    errs = per_class_errors(diag, det)
+    data = {"ap": diag.ap, "npos": diag.npos}
+    for i, t in enumerate(TYPES):
+        data[t] = errs[:, i]
+    data["missed"] = diag.missed_per_class
+    for t in FIXES:
+        data[f"gain_{t}"] = diag.ap_fixed[t] - diag.ap
+    return pd.DataFrame(data, index=pd.Index(class_names(), name="class"))
