@@ -135,3 +135,82 @@ gains + interaction + unreachable = 100. See docs/diagnostics.md.</p>
 <table id="worst"><tr><th>class</th><th>AP</th><th>npos</th><th>missed</th>{''.join(f'<th>{t}</th>' for t in TYPES)}</tr>{wrows}</table>
 </body></html>
 """
+
+
+def render_gsr(rep: dict, fmt: str) -> str:
+    """A GSR diagnosis as ``md`` (tables), ``csv`` (per-verb rows) or ``html`` (tables + SVG curve)."""
+    rows = sorted(rep["per_verb"], key=lambda r: (r["top1"], r["verb"]))
+    keys = ["verb", "images", "train_images", "unseen", "top1", "top5", "top5_not_top1", "value_gold", "grnd_gold"]
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(keys)
+        for r in rows:
+            w.writerow(["" if r[k] is None else repr(r[k]) if isinstance(r[k], float) else r[k] for k in keys])
+        return buf.getvalue()
+
+    def pct(x):
+        return "—" if x is None else f"{100 * x:.2f}"
+
+    table = [[r["verb"] + (" (unseen)" if r["unseen"] else ""), r["images"],
+              "—" if r["train_images"] is None else r["train_images"], pct(r["top1"]), pct(r["top5"]),
+              r["top5_not_top1"], pct(r["value_gold"]), pct(r["grnd_gold"])] for r in rows[:N_WORST]]
+    heads = ["verb", "images", "train images", "top-1", "top-5", "top-5 not top-1", "value (gold)", "grnd (gold)"]
+    f = rep["grounding_failures"]
+    conf = [[c["gt"], c["predicted"], c["images"]] for c in rep["confusions"]]
+    if fmt == "md":
+        from tabulate import tabulate
+
+        out = [f"## GSR diagnosis ({rep['images']} images)", "", f"### {N_WORST} verbs with the lowest top-1 accuracy", "",
+               tabulate(table, headers=heads, tablefmt="github", disable_numparse=True), "",
+               "### Most frequent verb confusions (GT -> predicted top-1)", "",
+               tabulate(conf, headers=["GT verb", "predicted", "images"], tablefmt="github", disable_numparse=True)]
+        if f:
+            out += ["", f"Grounding failures (gold, {f['not_grounded']} of {f['slots']} role slots not grounded): "
+                    f"noun wrong {f['noun_wrong']}, noun right box wrong {f['box_wrong']}, box missing "
+                    f"{f['box_missing']}, box extra {f['box_extra']}."]
+        return "\n".join(out) + "\n"
+    if fmt != "html":
+        raise ValueError(f"unknown format {fmt!r}; expected md, csv, json or html")
+
+    def tab(hs, rs, ident):
+        return (f'<table id="{ident}"><tr>' + "".join(f"<th>{html.escape(str(h))}</th>" for h in hs) + "</tr>"
+                + "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rs)
+                + "</table>")
+
+    fail = "" if not f else _bars_svg(list(FAILURES_GSR), [f[k] / max(f["slots"], 1) for k in FAILURES_GSR])
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>ovbench GSR diagnosis</title>
+<style>body{{font-family:sans-serif;margin:24px;color:#222}}table{{border-collapse:collapse;margin:8px 0}}
+td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child{{text-align:left}}
+th{{background:#eef}}</style></head><body>
+<h1>GSR diagnosis ({rep['images']} images)</h1>
+<h2>Top-1 verb accuracy against training images (red: unseen verbs)</h2>
+{_freq_svg(rep["per_verb"])}
+<h2>Grounding failures (share of role slots, gold verb)</h2>
+{fail}
+<h2>{N_WORST} verbs with the lowest top-1 accuracy</h2>
+{tab(heads, table, "verbs")}
+<h2>Verb confusions</h2>
+{tab(["GT verb", "predicted", "images"], conf, "confusions")}
+</body></html>
+"""
+
+
+FAILURES_GSR = ("noun_wrong", "box_wrong", "box_missing", "box_extra")
+
+
+def _freq_svg(rows: list[dict], width: int = 640, height: int = 240) -> str:
+    pts = [(r["train_images"], r["top1"], r["verb"], r["unseen"]) for r in rows if r["train_images"] is not None]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}" role="img" '
+             'aria-label="top-1 accuracy against training frequency">',
+             f'<line x1="40" y1="{height}" x2="{width}" y2="{height}" stroke="#333"/>',
+             f'<line x1="40" y1="0" x2="40" y2="{height}" stroke="#333"/>',
+             f'<text x="{width // 2}" y="{height + 25}" font-size="12">training images (log scale)</text>']
+    top = np.log1p(max([p[0] for p in pts] + [1]))
+    for n, acc, verb, unseen in pts:
+        x = 45 + np.log1p(n) / top * (width - 60)
+        y = height - acc * (height - 10)
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{"#e15759" if unseen else "#4e79a7"}">'
+                     f'<title>{html.escape(verb)}: {n} train images, top-1 {100 * acc:.1f}</title></circle>')
+    return "".join(parts) + "</svg>"

@@ -63,3 +63,26 @@ def test_frames_use_names(diag):
     verbs, roles = to_frames(diag)
     assert list(verbs.index) == ["glaring", "jumping", "sleeping"]
     assert ("sleeping", "place") in roles.index
+
+
+def test_cli_formats_and_html_in_chromium(tmp_path, run_cli):
+    from test_leaderboard_browser import _png_size_and_pixels, _run
+
+    demo = Path(__file__).resolve().parents[2] / "ovbench" / "data" / "ov_swig_demo"
+    man = tmp_path / "manifest.json"
+    assert run_cli("split", "ov-swig", "--annotations", demo / "annotations", "--seed", "0", "--n-unseen", "3",
+                   "--n-rare", "5", "-o", man).exit_code == 0
+    args = (demo / "predictions_test.json", "-b", "ov-swig", "--annotations", demo / "annotations",
+            "--split", "test", "--manifest", man)
+    md = run_cli("diagnose", *args, "-f", "md").output
+    assert "verb confusions" in md and "(unseen)" in md
+    assert run_cli("diagnose", *args, "-f", "csv").output.startswith("verb,images,train_images,unseen,top1")
+    out = tmp_path / "gsr.html"
+    assert run_cli("diagnose", *args, "-f", "html", "-o", out).exit_code == 0
+    assert "https://" not in out.read_text()
+    shot = tmp_path / "shot.png"
+    _run(tmp_path, f"--screenshot={shot}", "--window-size=1000,1200", out.as_uri())
+    w, h, pixels = _png_size_and_pixels(shot.read_bytes())
+    assert (w, h) == (1000, 1200) and len(set(pixels)) > 50
+    dom = _run(tmp_path, "--dump-dom", out.as_uri()).stdout
+    assert 'fill="#e15759"' in dom and dom.count("<circle") >= 3  # unseen verbs marked on the curve
