@@ -10,7 +10,7 @@ FORMATS = ("md", "csv", "json", "html")
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.argument("preds", type=click.Path())
+@click.argument("preds", type=click.Path(), nargs=-1, required=True)
 @click.option("--benchmark", "-b", default="hico-det", type=click.Choice(["hico-det", "ov-swig"]), show_default=True,
               help="Benchmark of the predictions.")
 @click.option("--annotations", required=True, type=click.Path(),
@@ -34,7 +34,21 @@ def diagnose(preds, benchmark, annotations, setting, split, manifest, box_frame,
     Example:
       ovbench diagnose dets.json --annotations instances_test2015.json --setting rf-uc -f html -o diag.html
       ovbench diagnose preds.json -b ov-swig --annotations SWiG_jsons --split test --manifest ov-swig.json
+      ovbench diagnose a.json b.json --annotations instances_test2015.json     # where B gains/loses vs A
     """
+    if len(preds) > 2:
+        raise click.UsageError("give one predictions file, or two (A B) for a diff")
+    if len(preds) == 2:
+        from ..diagnostics.diff import diff, render_diff
+        from ..jsonio import dump_bytes
+
+        if fmt == "html":
+            raise click.UsageError("a diff is printed as md, csv or json")
+        reps = [_report(p, benchmark, annotations, setting, split, manifest, box_frame) for p in preds]
+        d = diff(*reps)
+        emit(dump_bytes(d) if fmt == "json" else render_diff(d, fmt), output)
+        return
+    preds = preds[0]
     import os
 
     from ..annotations.hico import load_annotations
@@ -63,3 +77,26 @@ def diagnose(preds, benchmark, annotations, setting, split, manifest, box_frame,
     diag = dg.diagnose(gt, det, box_frame=frame, unseen=unseen)
     rep = report(diag, det, title=det.meta.get("name") or os.path.basename(os.fspath(preds)))
     emit(dump_bytes(rep) if fmt == "json" else render(rep, fmt), output)
+
+
+def _report(preds, benchmark, annotations, setting, split, manifest, box_frame) -> dict:
+    """The JSON report of one predictions file (what ``-f json`` prints)."""
+    import os
+
+    if benchmark == "ov-swig":
+        from ..diagnostics.gsr import diagnose_files
+
+        return diagnose_files(preds, annotations=annotations, split=split, manifest=manifest)
+    from ..annotations.hico import load_annotations
+    from ..benchmarks.hicodet import resolve_box_frame
+    from ..diagnostics import hoi as dg
+    from ..diagnostics.render import report
+    from ..predictions.hoi import load_predictions
+    from ..splits import hico as splits
+
+    unseen = splits.unseen_ids(splits.check_setting(setting)) if setting else None
+    gt = load_annotations(annotations)
+    det = load_predictions(preds, gt.image_index())
+    frame = resolve_box_frame(box_frame, det.meta, os.fspath(preds))
+    diag = dg.diagnose(gt, det, box_frame=frame, unseen=unseen)
+    return report(diag, det, title=det.meta.get("name") or os.path.basename(os.fspath(preds)))

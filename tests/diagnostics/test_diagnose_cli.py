@@ -64,3 +64,30 @@ def test_html_report_renders_in_chromium(tmp_path, run_cli):
     assert len(set(pixels)) > 50
     dom = _run(tmp_path, "--dump-dom", out.as_uri()).stdout
     assert dom.count("<rect") > 600 and 'id="gains"' in dom  # 600 class bars + 9 gain bars
+
+
+def test_two_method_diff(tmp_path, run_cli):
+    """B = A with shuffled scores: the diff's rows are B's minus A's numbers from each report."""
+    import orjson
+
+    doc = orjson.loads((DEMO / "predictions.json").read_bytes())
+    rng = np.random.default_rng(0)
+    for dets in doc["predictions"].values():
+        for d in dets:
+            d["score"] = float(rng.random())
+    b = tmp_path / "b.json"
+    b.write_bytes(orjson.dumps(doc))
+    rest = ARGS[1:]
+    ra = json.loads(run_cli("diagnose", ARGS[0], *rest, "-f", "json").output)
+    rb = json.loads(run_cli("diagnose", b, *rest, "-f", "json").output)
+    d = json.loads(run_cli("diagnose", ARGS[0], b, *rest, "-f", "json").output)
+    ap_a = {r["class"]: r["ap"] for r in ra["per_class"]}
+    ap_b = {r["class"]: r["ap"] for r in rb["per_class"]}
+    assert len(d["rows"]) == sum(r["npos"] > 0 for r in ra["per_class"])
+    assert all(r["difference"] == ap_b[r["name"]] - ap_a[r["name"]] for r in d["rows"])
+    bg = next(t for t in d["types"] if t["type"] == "background")
+    assert bg["difference"] == rb["gains"]["full"]["background"] - ra["gains"]["full"]["background"]
+    assert d["summary"]["b"] < d["summary"]["a"]  # random scores are worse
+    same = json.loads(run_cli("diagnose", ARGS[0], ARGS[0], *rest, "-f", "json").output)
+    assert all(r["difference"] == 0 for r in same["rows"])
+    assert "Largest losses of B" in run_cli("diagnose", ARGS[0], b, *rest).output
