@@ -91,3 +91,32 @@ def test_two_method_diff(tmp_path, run_cli):
     same = json.loads(run_cli("diagnose", ARGS[0], ARGS[0], *rest, "-f", "json").output)
     assert all(r["difference"] == 0 for r in same["rows"])
     assert "Largest losses of B" in run_cli("diagnose", ARGS[0], b, *rest).output
+
+
+def test_html_report_on_the_full_hicodet_test_set_renders(tmp_path):
+    """Full scale: every real test image and class, seeded detections (5 per image), in chromium."""
+    import sys
+
+    import orjson
+
+    from conftest import REPO, require_shared
+    from ovbench.diagnostics.render import render, report
+
+    gt = load_annotations(require_shared("data", "hicodet", "instances_test2015.json"))
+    sys.path.insert(0, str(REPO / "scripts"))
+    from make_hico_dets import make
+
+    path = tmp_path / "dets.json"
+    path.write_bytes(orjson.dumps(make(gt, 5, 0)))
+    det = load_predictions(path, gt.image_index())
+    diag = dg.diagnose(gt, det)
+    rep = report(diag, det, "seeded")
+    g = rep["gains"]["full"]
+    assert abs(rep["metrics"]["full"] + sum(g.values()) - 1.0) < 1e-12
+    out = tmp_path / "full.html"
+    out.write_text(render(rep, "html"), encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    _run(tmp_path, f"--screenshot={shot}", "--window-size=1200,1400", out.as_uri())
+    width, height, pixels = _png_size_and_pixels(shot.read_bytes())
+    assert (width, height) == (1200, 1400) and len(set(pixels)) > 50
+    assert _run(tmp_path, "--dump-dom", out.as_uri()).stdout.count("<rect") > 600
