@@ -58,7 +58,7 @@ for _name, _method, _repo, _files, _variant in (
      {"canvas": 700, "min_side": 512, "max_side": 700, "noun_key": "pred_noun_3"}),
     ("gsrtr", "GSRTR", "jhcho99/GSRTR",
      ("datasets/swig.py", "util/misc.py", "models/gsrtr.py"),
-     {"canvas": 700, "min_side": 512, "max_side": 700, "noun_key": "pred_noun"}),
+     {"canvas": 400, "min_side": 300, "max_side": 400, "noun_key": "pred_noun"}),
     ("opensu", "OpenSU", "RuipingL/OpenSU",
      ("datasets/swig.py", "util/misc.py", "models/coformer.py"),
      {"canvas": 700, "min_side": 512, "max_side": 700, "noun_key": "pred_noun_3"}),
@@ -66,7 +66,8 @@ for _name, _method, _repo, _files, _variant in (
      ("datasets/swig.py", "models/ovgsr.py", "models/transformer.py", "util/misc.py"),
      {"canvas": 336, "min_side": 246, "max_side": 336, "noun_key": "pred_noun"}),
 ):
-    register(AdapterInfo(_name, "ov-swig", _GSR_MODEL, _method, _repo, _files, _FORWARD, variant=_variant))
+    register(AdapterInfo(_name, "ov-swig", _GSR_MODEL, _method, _repo, _files, _FORWARD, variant=_variant,
+                         version="2" if _name == "gsrtr" else "1"))  # gsrtr 2: 300/400/400 geometry
 
 register(AdapterInfo(
     "clipsitu", "ov-swig", "ovbench.adapters.clipsitu", "ClipSitu", "LUNAProject22/CLIPSitu",

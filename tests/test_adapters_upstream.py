@@ -1,0 +1,100 @@
+"""Golden tests against fixtures written by the upstream code itself (see
+``tests/fixtures/adapters/provenance/`` and each fixture folder's README): the converted boxes,
+nouns and verbs equal what the upstream code decodes from the same outputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import FIXTURES, require_shared
+from ovbench.adapters import convert, get_adapter
+
+RAW = FIXTURES / "adapters"
+# Per-adapter tolerance, in original-image pixels: upstream decodes in float32, ovbench in float64.
+BOX_ATOL = {"gsrtr": 1e-3}
+
+
+@pytest.fixture
+def vocab(tmp_path):
+    folder = tmp_path / "SWiG_jsons"
+    folder.mkdir()
+    for name in ("verb_indices.txt", "train_classes.csv", "role_indices.txt"):
+        shutil.copy(require_shared("data", "swig", name), folder / name)
+    shutil.copy(RAW / "swig" / "imsitu_space.json", folder / "imsitu_space.json")
+    return folder
+
+
+def _check_against_upstream(name, preds, decoded):
+    atol = BOX_ATOL[name]
+    assert set(preds) == set(decoded["images"])
+    n_boxes = n_null = n_dropped = 0
+    for image, up in decoded["images"].items():
+        got = preds[image]
+        assert got["verbs"] == up["verbs"], image
+        assert set(got["frames"]) == set(up["frames"]), image
+        for verb, roles in up["frames"].items():
+            frame = got["frames"][verb]
+            for r in roles:
+                if r["noun"] in ("oov", "Pad"):
+                    assert r["role"] not in frame, (image, verb, r["role"])
+                    n_dropped += 1
+                    continue
+                slot = frame[r["role"]]
+                assert slot["noun"] == ("" if r["noun"] == "blank" else r["noun"]), (image, verb, r["role"])
+                if r["conf"] < 0:  # the upstream's "no box" (accuracy_swig_bbox: logit < 0)
+                    assert slot["box"] is None, (image, verb, r["role"])
+                    n_null += 1
+                else:
+                    np.testing.assert_allclose(slot["box"], r["box"], rtol=0, atol=atol,
+                                               err_msg=f"{image} {verb} {r['role']}")
+                    n_boxes += 1
+    # The fixture exercises boxes, null boxes and dropped special nouns.
+    assert n_boxes > 20 and n_null > 10 and n_dropped >= 1
+
+
+@pytest.mark.parametrize("source", ["letterbox arrays", "annotation sizes"])
+def test_gsrtr_boxes_equal_gsrtr_decoding(source, vocab, tmp_path):
+    """GSRTR's fixture: its own Resizer/collater targets and its own swig_box_cxcywh_to_xyxy +
+    accuracy_swig_bbox decoding. With the letterbox arrays of the collater, and recomputed from
+    the original image sizes (the 300 / 400 / canvas 400 geometry of its datasets/swig.py)."""
+    decoded = json.loads((RAW / "gsrtr" / "upstream_decoded.json").read_text())
+    with np.load(RAW / "gsrtr" / "outputs.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    if source == "annotation sizes":
+        for key in ("width", "height", "shift_0", "shift_1", "scale"):
+            del arrays[key]
+        ann = tmp_path / "ann"
+        ann.mkdir()
+        shutil.copy(RAW / "gsrtr" / "dev.json", ann / "dev.json")
+        out = convert("gsrtr", arrays, vocab=vocab, annotations=ann, split="dev")
+    else:
+        out = convert("gsrtr", arrays, vocab=vocab)
+    _check_against_upstream("gsrtr", out["predictions"], decoded)
+
+
+def test_gsrtr_geometry_is_its_dataset_code():
+    """jhcho99/GSRTR datasets/swig.py: Resizer(min_side=300, max_side=400), collater pads to 400."""
+    v = get_adapter("gsrtr").variant
+    assert (v["min_side"], v["max_side"], v["canvas"]) == (300, 400, 400)
+    decoded = json.loads((RAW / "gsrtr" / "upstream_decoded.json").read_text())
+    for up in decoded["images"].values():
+        assert up["target"]["max_width"] == up["target"]["max_height"] == v["canvas"]
+
+
+def test_gsrtr_512_square_image_box():
+    """The issue's example: a 512 x 512 image (scale 300/512, shifts 50) and the raw box that GSRTR
+    decodes to about [187.7, 119.5, 324.3, 392.5]; the old 512/700/700 geometry gave
+    [392.5, 273.1, 512, 512]."""
+    from ovbench.adapters.coformer import letterbox, undo_letterbox
+
+    v = get_adapter("gsrtr").variant
+    lb = letterbox([512], [512], min_side=v["min_side"], max_side=v["max_side"], canvas=v["canvas"])
+    want = np.array([187.7, 119.5, 324.3, 392.5])
+    s = 300 / 512
+    x1, y1, x2, y2 = want * s + 50  # canvas pixels
+    raw = np.array([[(x1 + x2) / 2 / 400, (y1 + y2) / 2 / 400, (x2 - x1) / 400, (y2 - y1) / 400]])
+    np.testing.assert_allclose(undo_letterbox(raw, lb, v["canvas"])[0], want, atol=1e-9)
