@@ -98,3 +98,25 @@ def test_gsrtr_512_square_image_box():
     x1, y1, x2, y2 = want * s + 50  # canvas pixels
     raw = np.array([[(x1 + x2) / 2 / 400, (y1 + y2) / 2 / 400, (x2 - x1) / 400, (y2 - y1) / 400]])
     np.testing.assert_allclose(undo_letterbox(raw, lb, v["canvas"])[0], want, atol=1e-9)
+
+
+def test_docs_table_is_generated_from_the_registry():
+    """docs/adapters.md's adapter table is ovbench.adapters.docs_table() (geometry, index orders
+    and what the user passes come from the registry). Regenerate with OVBENCH_UPDATE_GOLDENS=1."""
+    import os
+    from pathlib import Path
+
+    from ovbench.adapters import docs_table
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "adapters.md"
+    text = path.read_text()
+    begin = "<!-- adapters-table: generated from the registry by ovbench.adapters.docs_table(); " \
+            "tests/test_adapters_upstream.py checks it -->\n"
+    end = "<!-- /adapters-table -->\n"
+    assert begin in text and end in text, "docs/adapters.md lost its generated-table markers"
+    head, rest = text.split(begin, 1)
+    current, tail = rest.split(end, 1)
+    if os.environ.get("OVBENCH_UPDATE_GOLDENS") == "1":
+        path.write_text(head + begin + docs_table() + end + tail)
+        current = docs_table()
+    assert current == docs_table(), "docs/adapters.md table differs from the registry; regenerate it"
