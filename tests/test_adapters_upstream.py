@@ -120,3 +120,45 @@ def test_docs_table_is_generated_from_the_registry():
         path.write_text(head + begin + docs_table() + end + tail)
         current = docs_table()
     assert current == docs_table(), "docs/adapters.md table differs from the registry; regenerate it"
+
+
+def test_float32_shortest_matches_numpy_repr():
+    from ovbench.adapters.genvlkt import float32_shortest
+
+    rng = np.random.default_rng(0)
+    vals = np.concatenate([rng.uniform(0, 1000, 20000), rng.uniform(0, 1, 20000), 10.0 ** rng.uniform(-8, 8, 5000),
+                           [0.0, -0.0, 0.9, 0.1, 1e-45, 3.4e38, np.inf, -np.inf]]).astype(np.float32)
+    got = float32_shortest(vals)
+    assert (got.astype(np.float32) == vals).all()
+    want = np.array([float(str(v)) for v in vals])
+    normal = np.abs(vals) > 1e-30  # below, 10**d is inexact: still a round-trip, maybe a digit longer
+    assert np.array_equal(got[normal], want[normal])
+
+
+@pytest.mark.parametrize("name", ["gen-vlkt", "hoiclip"])
+def test_genvlkt_memory_and_dump_give_the_same_bytes(name, tmp_path):
+    """evaluator.preds (numpy float32 numbers) and the results.json dump the evaluator writes
+    (json.dump of str({'preds', 'gts'})) convert to byte-identical files."""
+    from ovbench.adapters import convert_json
+
+    rng = np.random.default_rng(1)
+    preds = []
+    for i in range(4):
+        # sorted: x1 <= y1 <= x2 <= y2, a valid xyxy box
+        boxes = [{"bbox": np.sort(rng.uniform(0, 600, 4)).astype(np.float32), "category_id": np.int64(1)}
+                 for _ in range(4)]
+        hois = [{"subject_id": np.int64(0), "object_id": np.int64(j % 3 + 1), "category_id": np.int64(rng.integers(600)),
+                 "score": np.float32(rng.uniform())} for j in range(5)]
+        preds.append({"filename": f"HICO_test2015_{i + 1:08d}.jpg", "predictions": boxes, "hoi_prediction": hois})
+    dump = tmp_path / "results.json"
+    dump.write_text(json.dumps(str({"preds": preds, "gts": []})))
+    memory = convert_json(name, preds)
+    written = convert_json(name, dump)
+    # meta differs only in the source file's hash; the predictions' bytes are identical
+    assert memory.split(b'"predictions"', 1)[1] == written.split(b'"predictions"', 1)[1]
+    m, w = json.loads(memory)["meta"], json.loads(written)["meta"]
+    m.pop("source_sha256", None), w.pop("source_sha256", None)
+    assert m == w
+    # The rendered numbers are the float32 reprs: the same text as in the dump.
+    first = json.loads(memory)["predictions"]["HICO_test2015_00000001.jpg"][0]
+    assert str(preds[0]["hoi_prediction"][0]["score"]) == repr(first["score"])

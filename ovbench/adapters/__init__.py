@@ -108,7 +108,7 @@ for _name, _method, _repo, _files in (
     ("hoiclip", "HOICLIP", "Artanic30/HOICLIP", ("datasets/datasets_gen/hico_eval_triplet.py",)),
 ):
     register(AdapterInfo(_name, "hico-det", "ovbench.adapters.genvlkt", _method, _repo, _files,
-                         "results.json repr dump (args.json_file) or evaluator.preds",
+                         "results.json repr dump (args.json_file) or evaluator.preds", version="2",
                          geometry="xyxy original-image pixels",
                          index_orders="category_id: 0-based official HOI id; subject_id/object_id index predictions",
                          user_passes="nothing"))
