@@ -15,7 +15,7 @@ from ovbench.adapters import convert, get_adapter
 
 RAW = FIXTURES / "adapters"
 # Per-adapter tolerance, in original-image pixels: upstream decodes in float32, ovbench in float64.
-BOX_ATOL = {"gsrtr": 1e-3}
+BOX_ATOL = {"gsrtr": 1e-3, "coformer": 1e-3}
 
 
 @pytest.fixture
@@ -54,6 +54,28 @@ def _check_against_upstream(name, preds, decoded):
                     n_boxes += 1
     # The fixture exercises boxes, null boxes and dropped special nouns.
     assert n_boxes > 20 and n_null > 10 and n_dropped >= 1
+
+
+@pytest.mark.parametrize("source", ["letterbox arrays", "annotation sizes"])
+def test_coformer_boxes_equal_coformer_decoding(source, vocab, tmp_path):
+    """CoFormer's fixture (jhcho99/CoFormer: 512 / 700 / canvas 700), same procedure as GSRTR's."""
+    _check_fixture("coformer", "coformer_up", source, vocab, tmp_path)
+
+
+def _check_fixture(name, folder, source, vocab, tmp_path):
+    decoded = json.loads((RAW / folder / "upstream_decoded.json").read_text())
+    with np.load(RAW / folder / "outputs.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    if source == "annotation sizes":
+        for key in ("width", "height", "shift_0", "shift_1", "scale"):
+            del arrays[key]
+        ann = tmp_path / "ann"
+        ann.mkdir()
+        shutil.copy(RAW / folder / "dev.json", ann / "dev.json")
+        out = convert(name, arrays, vocab=vocab, annotations=ann, split="dev")
+    else:
+        out = convert(name, arrays, vocab=vocab)
+    _check_against_upstream(name, out["predictions"], decoded)
 
 
 @pytest.mark.parametrize("source", ["letterbox arrays", "annotation sizes"])
