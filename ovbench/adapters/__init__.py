@@ -110,7 +110,10 @@ for _name, _method, _repo, _files in (
      ("engine.py", "datasets/swig_evaluator.py", "datasets/swig.py", "models/model.py")),
 ):
     register(AdapterInfo(_name, "swig-hoi", "ovbench.adapters.swighoi", _method, _repo, _files,
-                         "preds.pkl (SWiGEvaluator.save_preds) + --annotations swig_test_1000.json"))
+                         "preds.pkl (SWiGEvaluator.save_preds) + --annotations swig_test_1000.json",
+                         geometry="xyxy original-image pixels, clamped to the image",
+                         index_orders="SWIG-HOI interaction ids (text_mapper applied); img_id of the annotation file",
+                         user_passes="--annotations swig_test_1000.json"))
 for _name, _method, _repo, _files in (
     ("gen-vlkt", "GEN-VLKT", "YueLiao/gen-vlkt", ("datasets/hico_eval_triplet.py", "models/gen_vlkt.py")),
     ("hoiclip", "HOICLIP", "Artanic30/HOICLIP", ("datasets/datasets_gen/hico_eval_triplet.py",)),
