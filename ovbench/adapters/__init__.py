@@ -37,6 +37,9 @@ class AdapterInfo:
     input_format: str
     version: str = "1"
     variant: dict[str, Any] = field(default_factory=dict)
+    geometry: str = ""  # the box space the method writes (docs table)
+    index_orders: str = ""  # the orders its indices follow (docs table)
+    user_passes: str = ""  # what the user must give besides the raw output (docs table)
 
 
 _REGISTRY: dict[str, AdapterInfo] = {}
@@ -58,7 +61,7 @@ for _name, _method, _repo, _files, _variant in (
      {"canvas": 700, "min_side": 512, "max_side": 700, "noun_key": "pred_noun_3"}),
     ("gsrtr", "GSRTR", "jhcho99/GSRTR",
      ("datasets/swig.py", "util/misc.py", "models/gsrtr.py"),
-     {"canvas": 700, "min_side": 512, "max_side": 700, "noun_key": "pred_noun"}),
+     {"canvas": 400, "min_side": 300, "max_side": 400, "noun_key": "pred_noun"}),
     ("opensu", "OpenSU", "RuipingL/OpenSU",
      ("datasets/swig.py", "util/misc.py", "models/coformer.py"),
      {"canvas": 700, "min_side": 512, "max_side": 700, "noun_key": "pred_noun_3"}),
@@ -66,22 +69,40 @@ for _name, _method, _repo, _files, _variant in (
      ("datasets/swig.py", "models/ovgsr.py", "models/transformer.py", "util/misc.py"),
      {"canvas": 336, "min_side": 246, "max_side": 336, "noun_key": "pred_noun"}),
 ):
-    register(AdapterInfo(_name, "ov-swig", _GSR_MODEL, _method, _repo, _files, _FORWARD, variant=_variant))
+    register(AdapterInfo(
+        _name, "ov-swig", _GSR_MODEL, _method, _repo, _files, _FORWARD, variant=_variant,
+        version="2" if _name == "gsrtr" else "1",  # gsrtr 2: 300/400/400 geometry
+        geometry=(f"sigmoid cxcywh / canvas {_variant['canvas']}; Resizer min side {_variant['min_side']}, "
+                  f"max side {_variant['max_side']}"),
+        index_orders=(f"pred_verb: verb_indices.txt; {_variant['noun_key']}: train_classes.csv; "
+                      "role rows: imsitu_space order of the conditioning verb"),
+        user_passes=("SWiG_jsons vocabulary; resized width/height + shifts + scale in the .npz, "
+                     "or --annotations with the original sizes and --split")))
 
 register(AdapterInfo(
     "clipsitu", "ov-swig", "ovbench.adapters.clipsitu", "ClipSitu", "LUNAProject22/CLIPSitu",
     ("utils/imsitu_encoder.py", "train_and_eval.py", "verb_pred.py", "main.py"),
-    "saved_noun_preds/<split>.pkl + --verb-scores <split>_scores.pkl"))
+    "saved_noun_preds/<split>.pkl + --verb-scores <split>_scores.pkl",
+    geometry="no boxes (null)",
+    index_orders=("verbs: first appearance in its train.json; roles: first appearance per verb "
+                  "(verb2_role_dict); nouns as strings"),
+    user_passes="--annotations = the --dataset_folder it was run with (default ./imSitu), --split"))
 register(AdapterInfo(
     "jsl", "ov-swig", "ovbench.adapters.jsl", "JSL (SWiG)", "allenai/swig",
     ("JSL/verb/main.py", "JSL/inference.py"),
-    "results.json + --top5 top_5_verbs.json"))
+    "results.json + --top5 top_5_verbs.json",
+    geometry="integer images_512 pixels, null when existence <= 0",
+    index_orders="nouns and boxes in imsitu_space order of the top-1 verb; verbs as names",
+    user_passes="--top5 top_5_verbs.json, --vocab SWiG_jsons"))
 for _name, _method, _repo, _files in (
     ("cmd-se", "CMD-SE", "ltttpku/CMD-SE-release", ("engine.py", "datasets/hico_evaluator.py", "models/model.py")),
     ("thid", "THID", "scwangdyd/promting_hoi", ("engine.py", "datasets/hico_evaluator.py", "models/model.py")),
 ):
     register(AdapterInfo(_name, "hico-det", "ovbench.adapters.cmdse", _method, _repo, _files,
-                         "preds.pkl (HICOEvaluator.save_preds)"))
+                         "preds.pkl (HICOEvaluator.save_preds)",
+                         geometry="xyxy original-image pixels, clamped to the image",
+                         index_orders="0-based official HICO-DET HOI ids; HICO_test2015_%08d image ids",
+                         user_passes="nothing"))
 for _name, _method, _repo, _files in (
     ("cmd-se-swig-hoi", "CMD-SE", "ltttpku/CMD-SE-release",
      ("engine.py", "datasets/swig_evaluator.py", "datasets/swig.py", "models/model.py")),
@@ -89,13 +110,19 @@ for _name, _method, _repo, _files in (
      ("engine.py", "datasets/swig_evaluator.py", "datasets/swig.py", "models/model.py")),
 ):
     register(AdapterInfo(_name, "swig-hoi", "ovbench.adapters.swighoi", _method, _repo, _files,
-                         "preds.pkl (SWiGEvaluator.save_preds) + --annotations swig_test_1000.json"))
+                         "preds.pkl (SWiGEvaluator.save_preds) + --annotations swig_test_1000.json",
+                         geometry="xyxy original-image pixels, clamped to the image",
+                         index_orders="SWIG-HOI interaction ids (text_mapper applied); img_id of the annotation file",
+                         user_passes="--annotations swig_test_1000.json"))
 for _name, _method, _repo, _files in (
     ("gen-vlkt", "GEN-VLKT", "YueLiao/gen-vlkt", ("datasets/hico_eval_triplet.py", "models/gen_vlkt.py")),
     ("hoiclip", "HOICLIP", "Artanic30/HOICLIP", ("datasets/datasets_gen/hico_eval_triplet.py",)),
 ):
     register(AdapterInfo(_name, "hico-det", "ovbench.adapters.genvlkt", _method, _repo, _files,
-                         "results.json repr dump (args.json_file) or evaluator.preds"))
+                         "results.json repr dump (args.json_file) or evaluator.preds", version="2",
+                         geometry="xyxy original-image pixels",
+                         index_orders="category_id: 0-based official HOI id; subject_id/object_id index predictions",
+                         user_passes="nothing"))
 
 
 def get_adapter(name: str) -> AdapterInfo:
@@ -113,6 +140,20 @@ def get_adapter(name: str) -> AdapterInfo:
 def list_adapters() -> list[AdapterInfo]:
     """Every registered adapter, sorted by name."""
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def docs_table() -> str:
+    """The adapter table of ``docs/adapters.md``, generated from the registry (a test checks the
+    docs hold exactly this, so docs and code cannot drift)."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    rows = ["| adapter | benchmark | upstream | input | geometry | index orders | user passes |",
+            "|---|---|---|---|---|---|---|"]
+    for a in list_adapters():
+        rows.append(f"| `{a.name}` | {a.benchmark} | {a.upstream_repo} | {cell(a.input_format)} | "
+                    f"{cell(a.geometry)} | {cell(a.index_orders)} | {cell(a.user_passes)} |")
+    return "\n".join(rows) + "\n"
 
 
 def convert(name: str, raw: Any, **options: Any) -> dict[str, Any]:
@@ -141,4 +182,4 @@ def convert_json(name: str, raw: Any, **options: Any) -> bytes:
         return dump_bytes(module.convert(raw, info=info, **options), check_finite=False)
 
 
-__all__ = ["AdapterInfo", "convert", "convert_json", "get_adapter", "list_adapters", "register"]
+__all__ = ["AdapterInfo", "convert", "convert_json", "docs_table", "get_adapter", "list_adapters", "register"]

@@ -17,10 +17,10 @@ numpy core; ``ovbench convert --from coformer outputs.npz`` reads the same array
 ``numpy.savez``.
 
 Box space (``jhcho99/CoFormer: datasets/swig.py`` ``Resizer`` + ``util/misc.py``
-``accuracy_swig_bbox``): the image is scaled so its shorter side is ``min_side`` (512; Ov-GSR 246)
-unless the longer side would exceed ``max_side`` (700; Ov-GSR 336), resized to
+``accuracy_swig_bbox``): the image is scaled so its shorter side is ``min_side`` (512; GSRTR 300; Ov-GSR 246)
+unless the longer side would exceed ``max_side`` (700; GSRTR 400; Ov-GSR 336), resized to
 ``int(round(h*scale)) x int(round(w*scale))`` and pasted at ``shift = int((canvas - size) * 0.5)``
-on a ``canvas`` square (700; Ov-GSR 336). A box is mapped back as the reference does: canvas
+on a ``canvas`` square (700; GSRTR 400; Ov-GSR 336). A box is mapped back as the reference does: canvas
 pixels, minus the shift, clamped to ``[0, resized size]``, divided by ``scale``.
 
 Nouns: ``blank`` -> ``""`` (a real class). ``oov`` and ``Pad`` name no synset; the role is left

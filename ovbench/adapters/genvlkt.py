@@ -62,14 +62,43 @@ def _flat(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None
     if gathered is None:  # something unusual: the element-wise loop names the problem
         gathered = _gather(preds, source)
     images, idx, arrays = gathered
+    # One rendering for the same detections: evaluator.preds holds float32 numbers, the dump their
+    # float32 reprs; both become the shortest decimal that reads back as the same float32.
+    arrays = [float32_shortest(arrays[0]), float32_shortest(arrays[1]), arrays[2], float32_shortest(arrays[3])]
     m = len(idx)
     up = dict(UPSTREAM_DEFAULTS)
     up.update(upstream or {})
-    post = {"adapter": "none (detections copied in dump order)", "upstream": up}
+    post = {"adapter": "none (detections copied in dump order)", "upstream": up,
+            "numbers": "boxes and scores as float32, written as the shortest decimal that reads back "
+                       "as that float32 (the same bytes from evaluator.preds and from results.json)"}
     meta = make_meta(info, method=method, postprocess=post, box_frame="model",
                      sources=[raw] if is_path(raw) else [],
                      extra={"counts": {"images": len(images), "detections": m}})
     return meta, (images, idx, *arrays), source
+
+
+def float32_shortest(values) -> np.ndarray:
+    """Each value rounded to float32, as the float64 nearest to the shortest decimal (at most 9
+    significant digits) that reads back as that float32; the result depends on the float32 value
+    only. Vectorised: round to k = 1, 2, ... significant digits and keep the first that round-trips;
+    values none round-trips (non-finite) keep the float32 value. Equal to ``float(str(np.float32(v)))``
+    for |v| > 1e-30 (tested); below, ``10**d`` is inexact and the decimal may be a digit longer."""
+    f = np.asarray(values, dtype=np.float64).astype(np.float32)
+    x = f.astype(np.float64)
+    out = x.copy()
+    todo = np.isfinite(x) & (x != 0)
+    with np.errstate(all="ignore"):
+        e = np.floor(np.log10(np.abs(np.where(todo, x, 1.0))))
+        for k in range(1, 10):
+            if not todo.any():
+                break
+            d = k - 1 - e
+            p = 10.0 ** np.abs(d)
+            r = np.where(d >= 0, np.round(x * p) / p, np.round(x / p) * p)
+            ok = todo & (r.astype(np.float32) == f)
+            out[ok] = r[ok]
+            todo &= ~ok
+    return out
 
 
 def _gather(preds, source: str):

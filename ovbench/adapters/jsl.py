@@ -8,8 +8,10 @@
   ``"verb"`` field, when present, names the verb the frame was predicted for.
 
 Only the top-1 verb gets a frame, so the ground-truth-verb setting is scored only where the top-1
-verb is right. The inference loader uses ``drop_last=True``: images it skipped are absent and
-count as wrong.
+verb is right. The inference loader passes ``drop_last=True``, but its
+``AspectRatioBasedSampler.group_images`` wraps the last batch around (``order[x % len(order)]``), so
+every image is written (a few twice, with the same values); an image absent from ``results.json``
+still counts as wrong.
 """
 
 from __future__ import annotations
