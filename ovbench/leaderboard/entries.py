@@ -30,6 +30,11 @@ never mixed silently:
 A reproduced result scored with ``--bootstrap`` also brings its ``intervals`` (kept per metric
 key as ``(lo, hi)`` percentages); reported entries never have intervals.
 
+A reported number is best written as a string exactly as printed (``"23.40"``), so its digits,
+trailing zeros included, survive every renderer; JSON numbers are accepted too. ``attributes``
+(``supervision``, ``annotations``, ``backbone``) describe the row and render as columns; a
+HICO-DET row's ``pretrained_detector`` is ``null`` when the source does not state it.
+
 Values are kept as :class:`~decimal.Decimal` percentages, exactly as printed (reported) or
 exactly 100 x the stored fraction (reproduced), so a table reproduces a paper digit for digit.
 """
@@ -51,7 +56,11 @@ KINDS = ("reported", "reproduced")
 SCALES = {"percent": Decimal(1), "fraction": Decimal(100)}
 RESULT_SUFFIX = ".result.json"
 _COMMON = {"schema", "kind", "method", "benchmark", "split", "marks", "protocol", "notes",
-           "pretrained_detector"}
+           "pretrained_detector", "attributes"}
+# Row attributes rendered as columns when some row of a table has them (in this order).
+ATTRIBUTES = {"supervision": "Supervision", "annotations": "Manual ann.", "backbone": "Backbone"}
+NOT_STATED = "not stated"
+_PRINTED = re.compile(r"\d+(\.\d+)?\Z")
 _FIELDS = {"reported": _COMMON | {"citation", "scale", "metrics"},
            "reproduced": _COMMON | {"result", "expect"}}
 _CITATION = {"paper", "table", "row", "position", "url", "test_fixture"}
@@ -76,6 +85,16 @@ class Entry:
     result_path: Path | None = None  # reproduced: the result file beside the entry
     intervals: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)  # key -> [lo, hi] percent
     bootstrap: dict[str, Any] | None = None  # reproduced: the result's "bootstrap" block, if scored with one
+    attributes: dict[str, str] = field(default_factory=dict)  # supervision / annotations / backbone
+
+    @property
+    def table_source(self) -> str:
+        """The paper and table of a reported row (footers), or its full source."""
+        if self.citation:
+            fixture = " [test fixture]" if self.citation.get("test_fixture") else ""
+            url = f" <{self.citation['url']}>" if self.citation.get("url") else ""
+            return f"{self.citation['paper']}{url}, Table {self.citation['table']}{fixture}"
+        return self.source
 
     @property
     def source(self) -> str:
@@ -158,14 +177,22 @@ def load_entry(path: str | Path) -> Entry:
     detector = data.get("pretrained_detector")
     if detector is not None and not isinstance(detector, bool):
         problems.add(f"field 'pretrained_detector': expected true or false, got {detector!r}")
-    if spec is not None and spec.detector_flag and kind == "reported" and detector is None:
+    if spec is not None and spec.detector_flag and kind == "reported" and "pretrained_detector" not in data:
         problems.add("field 'pretrained_detector': required for HICO-DET reported entries "
-                     "(true when the method starts from a pretrained object detector)")
+                     "(true when the method starts from a pretrained object detector; null when the "
+                     "source does not state it)")
+    attributes = data.get("attributes", {})
+    if not isinstance(attributes, dict) or not all(isinstance(v, str) and v for v in attributes.values()):
+        problems.add('field \'attributes\': expected an object {"supervision": "...", ...} of non-empty strings')
+        attributes = {}
+    for key in sorted(set(attributes) - set(ATTRIBUTES)):
+        problems.add(f"unknown attribute {key!r}; known: {', '.join(ATTRIBUTES)}." + did_you_mean(key, ATTRIBUTES))
     for key in ("protocol", "notes"):
         if key in data and not isinstance(data[key], str):
             problems.add(f"field {key!r}: expected a string, got {type(data[key]).__name__}")
     common = dict(path=path, kind=kind, method=method or "", benchmark=benchmark or "", split=split or "",
                   marks=dict(sorted(marks.items())), pretrained_detector=detector,
+                  attributes={k: attributes[k] for k in ATTRIBUTES if k in attributes},
                   notes=data.get("notes", "") if isinstance(data.get("notes", ""), str) else "")
     if kind == "reported":
         entry = _reported(data, spec, problems, common)
@@ -189,8 +216,9 @@ def _check_location(path: Path, method, benchmark, split, problems: Problems) ->
                      f"{path.parent.parent.name!r}; move it to <DIR>/{benchmark}/{split}/")
     if split and path.parent.name != split:
         problems.add(f"field 'split' is {split!r} but the file is in folder {path.parent.name!r}")
-    if method and path.stem != slug(method):
-        problems.add(f"method {method!r} must be stored as {slug(method)}.json, not {path.name}")
+    if method and path.stem != slug(method) and not path.stem.startswith(slug(method) + "."):
+        problems.add(f"method {method!r} must be stored as {slug(method)}.json (or {slug(method)}.<tag>.json "
+                     f"when several rows share the method name), not {path.name}")
 
 
 def _reported(data: dict, spec, problems: Problems, common: dict) -> Entry:
@@ -224,10 +252,13 @@ def _reported(data: dict, spec, problems: Problems, common: dict) -> Entry:
                 problems.add(f"metric {key!r} is not a {spec.name} metric." + did_you_mean(key, spec.known_keys))
             elif value is None:
                 values[key] = None
-            elif not isinstance(value, (int, float)) or isinstance(value, bool):
-                problems.add(f"metric {key!r}: expected a number or null, got {value!r}")
+            elif isinstance(value, str) and not _PRINTED.match(value):
+                problems.add(f"metric {key!r}: expected the number as printed (digits, e.g. \"23.40\"), got {value!r}")
+            elif not isinstance(value, (int, float, str)) or isinstance(value, bool):
+                problems.add(f"metric {key!r}: expected a number, a string as printed (\"23.40\") or null, "
+                             f"got {value!r}")
             elif scale in SCALES:
-                pct = Decimal(repr(value)) * SCALES[scale]
+                pct = Decimal(value if isinstance(value, str) else repr(value)) * SCALES[scale]
                 if not Decimal(0) <= pct <= Decimal(100):
                     problems.add(f"metric {key!r}: {value!r} is outside the {scale} range "
                                  f"({'0-100' if scale == 'percent' else '0-1'}); check 'scale'")
