@@ -60,6 +60,8 @@ _COMMON = {"schema", "kind", "method", "benchmark", "split", "marks", "protocol"
 # Row attributes rendered as columns when some row of a table has them (in this order).
 ATTRIBUTES = {"supervision": "Supervision", "annotations": "Manual ann.", "backbone": "Backbone"}
 NOT_STATED = "not stated"
+PACKAGE_PREFIX = "ovbench:"  # an input in ovbench's package data (the demo), in a stored result
+_PACKAGE = Path(__file__).resolve().parent.parent
 _PRINTED = re.compile(r"\d+(\.\d+)?\Z")
 _FIELDS = {"reported": _COMMON | {"citation", "scale", "metrics"},
            "reproduced": _COMMON | {"result", "expect"}}
@@ -302,6 +304,43 @@ def _reproduced(data: dict, spec, problems: Problems, common: dict) -> Entry:
                  bootstrap=result.get("bootstrap") if intervals else None, **common)
 
 
+def portable_inputs(inputs: dict[str, str], base: Path, folder: Path, repo: Path) -> dict[str, str]:
+    """A result's ``volatile.inputs`` without machine paths, for storing under ``folder``.
+
+    A path (absolute, or relative to ``base``, the result's folder) inside ``repo`` (the folder
+    holding the leaderboard) becomes relative to ``folder``, so a fresh clone finds it; one in
+    ovbench's own package (the built-in demo data; checked first) becomes
+    ``ovbench:<path in the package>``;
+    anything else is dropped to ``""`` (not re-readable elsewhere; the result still pins its
+    sha256, so ``ovbench compare`` can be given the file explicitly).
+    """
+    import os
+
+    package = _PACKAGE.resolve()
+    out = {}
+    for key, value in sorted(inputs.items()):
+        if not isinstance(value, str) or not value:
+            out[key] = ""
+            continue
+        path = (base / value).resolve()
+        if path.is_relative_to(package):
+            out[key] = PACKAGE_PREFIX + path.relative_to(package).as_posix()
+        elif path.is_relative_to(repo):
+            out[key] = os.path.relpath(path, folder).replace(os.sep, "/")
+        else:
+            out[key] = ""
+    return out
+
+
+def resolve_input(entry: "Entry", value: str | None) -> str | None:
+    """An input path recorded in a stored result, resolved against the result's folder."""
+    if not value:
+        return None
+    if value.startswith(PACKAGE_PREFIX):
+        return str(_PACKAGE / value[len(PACKAGE_PREFIX):])
+    return str((entry.result_path.parent / value).resolve())
+
+
 def add_reproduced(root: str | Path, result_path: str | Path, split: str, method: str | None = None,
                    *, pretrained_detector: bool | None = None, notes: str = "") -> Path:
     """Store a result file (from ``ovbench score -o``) as a reproduced entry; return the entry path.
@@ -314,7 +353,10 @@ def add_reproduced(root: str | Path, result_path: str | Path, split: str, method
     from ..jsonio import atomic_write, read_bytes, write_json
     from ..results import load_result
 
+    from .official import check_official
+
     result = load_result(result_path)
+    check_official(result, split, str(result_path))
     method = method or result.get("method", {}).get("name")
     if not method:
         raise InputError(f"{result_path}: the result records no method name; give one with --method")
@@ -324,7 +366,15 @@ def add_reproduced(root: str | Path, result_path: str | Path, split: str, method
         raise InputError(f"{entry_path}: an entry for {method!r} already exists; remove it first to replace it")
     folder.mkdir(parents=True, exist_ok=True)
     ref = f"{slug(method)}{RESULT_SUFFIX}"
-    atomic_write(folder / ref, read_bytes(result_path, "result file"))
+    raw = read_bytes(result_path, "result file")
+    inputs = (result.get("volatile") or {}).get("inputs")
+    if inputs:  # no machine paths in a stored result (volatile: the payload hash is unchanged)
+        from ..jsonio import dump_bytes
+
+        result["volatile"]["inputs"] = portable_inputs(inputs, Path(result_path).resolve().parent,
+                                                       folder.resolve(), Path(root).resolve().parent)
+        raw = dump_bytes(result)
+    atomic_write(folder / ref, raw)
     entry: dict[str, Any] = {"schema": SCHEMA, "kind": "reproduced", "method": method,
                              "benchmark": result["benchmark"]["name"], "split": split,
                              "result": ref, "expect": expect_block(result)}
