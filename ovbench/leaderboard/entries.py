@@ -121,7 +121,7 @@ def result_protocol(result: dict[str, Any]) -> str:
     """The protocol of a result in words: scorer version plus the options that move numbers."""
     s, b = result["scorer"], result["benchmark"]
     opts = s.get("options", {})
-    if b["name"] == "ov-swig":
+    if b["name"] in ("ov-swig", "swig"):
         detail = f"{opts.get('averaging')} averaging, IoU {opts.get('iou')}"
     else:
         detail = f"profile {s.get('profile')}, setting {b.get('setting') or 'none'}"
