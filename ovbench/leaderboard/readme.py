@@ -45,15 +45,16 @@ write `null`). The placeholders in angle brackets are to be replaced:
   "schema": "ovbench.leaderboard-entry/1",
   "kind": "reported",
   "method": "<method name as in the paper>",
-  "benchmark": "<ov-swig | hico-det>",
+  "benchmark": "<ov-swig | hico-det | swig | v-coco>",
   "split": "<dev | test>",
   "citation": {{"paper": "<title (venue year)>", "table": "<table number>",
                "row": "<row label as printed>", "position": <row index in the table, from 1>}},
   "scale": "percent",
   "marks": {{"*": "<what the mark means, as the paper's caption says>"}},
-  "protocol": "<evaluation protocol, e.g. the zero-shot setting; rows with different protocols go in different sections>",
-  "pretrained_detector": <true | false; required for hico-det>,
-  "metrics": {{"<metric key>": <number as printed>}}
+  "protocol": "<evaluation protocol as far as the paper states it, 'not stated' for the rest; rows with different protocols go in different sections>",
+  "pretrained_detector": <true | false | null when not stated; required for hico-det>,
+  "attributes": {{"supervision": "<optional>", "annotations": "<optional>", "backbone": "<optional>"}},
+  "metrics": {{"<metric key>": "<number as printed, as a string: \"23.40\">"}}
 }}
 ```
 
@@ -70,6 +71,8 @@ Metric keys (dotted paths into a result's `metrics`):
 ```sh
 ovbench score preds.json -b ov-swig ... -o result.json
 ovbench leaderboard leaderboard/ --add result.json --split <split label> [--method NAME]
+# a real split (test, dev) needs the official data's pinned fingerprint (ovbench/leaderboard/official.py);
+# anything else goes under a demo-* label
 ovbench leaderboard leaderboard/ --readme
 ```
 """
