@@ -127,7 +127,8 @@ def _table_html(table: Table) -> str:
 
 def _chart_svg(table: Table) -> str:
     """Grouped horizontal bars: one group per row, one bar per chart subset (percent)."""
-    rows = [(s.kind, r) for s in table.sections for r in s.rows]
+    # rows without any charted value (e.g. a paper reporting full mAP only) are left out of the chart
+    rows = [(s.kind, r) for s in table.sections for r in s.rows if any(v is not None for v in r.chart)]
     labels = table.chart_labels
     bar, gap, left, width = 12, 10, 190, 420
     height = 40 + len(rows) * (bar * len(labels) + gap) + 20

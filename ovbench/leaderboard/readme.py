@@ -88,6 +88,27 @@ def _keys_text() -> str:
     return "\n".join(lines)
 
 
+PAGES = "pages"
+
+
+def page_name(benchmark: str, split: str) -> str:
+    return f"{benchmark}-{split}.html"
+
+
+def render_site(root: str | Path) -> dict[str, str]:
+    """Every generated file of leaderboard folder ``root``: README.md and one HTML page per table.
+
+    Keys are paths relative to ``root`` (``README.md``, ``pages/<benchmark>-<split>.html``).
+    """
+    from .render import render
+
+    entries = load_entries(root)
+    files = {"README.md": render_readme(root)}
+    for benchmark, split in sorted({(e.benchmark, e.split) for e in entries}):
+        files[f"{PAGES}/{page_name(benchmark, split)}"] = render(build_table(entries, benchmark, split), "html")
+    return files
+
+
 def render_readme(root: str | Path) -> str:
     """The README text of leaderboard folder ``root``: every (benchmark, split) table in order."""
     entries = load_entries(root)
@@ -97,6 +118,8 @@ def render_readme(root: str | Path) -> str:
                      "(`ovbench demo`): they show the pipeline and are not Ov-SWiG or HICO-DET results.\n")
     for benchmark, split in sorted({(e.benchmark, e.split) for e in entries}):
         parts.append(render_markdown(build_table(entries, benchmark, split)))
+        parts.append(f"Sortable page with chart: [{PAGES}/{page_name(benchmark, split)}]"
+                     f"({PAGES}/{page_name(benchmark, split)}).\n")
     if not entries:
         parts.append("No entries yet.\n")
     if any(e.kind == "reported" for e in entries):
