@@ -57,3 +57,19 @@ def test_official_hicodet_annotations_are_accepted():
     official = copy.deepcopy(result)
     official["benchmark"]["annotations_sha256"] = HICO_TEST_SHA256
     check_official(official, "test", "r.json")
+
+
+def test_no_machine_paths_in_the_repository_leaderboard():
+    """Stored results name their inputs relative to themselves or as ovbench:<package path>."""
+    from ovbench.leaderboard import load_entries
+    from ovbench.leaderboard.entries import resolve_input
+
+    for path in (REPO / "leaderboard").rglob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for value in (data.get("volatile") or {}).get("inputs", {}).values():
+            assert not value.startswith("/") and ":\\" not in value, (path, value)
+    for entry in load_entries(REPO / "leaderboard"):
+        if entry.kind == "reproduced":  # the demo's inputs resolve from any clone or install
+            inputs = json.loads(entry.result_path.read_text())["volatile"]["inputs"]
+            for key in ("predictions", "annotations"):
+                assert Path(resolve_input(entry, inputs[key])).exists(), (entry.method, key)
