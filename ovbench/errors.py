@@ -12,13 +12,27 @@ The library raises; only the CLI turns an error into an exit status:
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable
+from typing import Any
+
+
+MAX_LINE = 500
 
 
 class OvbenchError(Exception):
-    """Base class of every error ovbench raises on purpose."""
+    """Base class of every error ovbench raises on purpose.
+
+    Each line of the message is capped at :data:`MAX_LINE` characters (its start is kept and
+    the full length is said), so a megabyte-long name in an input never floods the terminal.
+    """
 
     exit_code = 1
+
+    def __init__(self, *args):
+        if len(args) == 1 and isinstance(args[0], str):
+            args = ("\n".join(clip(line, MAX_LINE) for line in args[0].split("\n")),)
+        super().__init__(*args)
 
 
 class InputError(OvbenchError):
@@ -39,9 +53,53 @@ class CheckFailed(OvbenchError):
     exit_code = 4
 
 
+def clip(text: str, limit: int = 200) -> str:
+    """``text`` cut to its first ``limit`` characters, saying how long it was."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxstring = 60
+_REPR.maxlong = 40
+_REPR.maxother = 60
+for _name in ("maxlist", "maxtuple", "maxdict", "maxset", "maxfrozenset", "maxdeque", "maxarray"):
+    setattr(_REPR, _name, 8)
+
+
+def shorten(value: Any, limit: int = 80) -> str:
+    """A ``repr`` of ``value`` for a message: bounded in depth and length whatever ``value`` is
+    (a megabyte-long name shows its start; a deeply nested list never recurses far)."""
+    if isinstance(value, str):
+        text = repr(value[:limit])
+        return text if len(value) <= limit else f"{text[:-1]}...{text[-1]} ({len(value)} characters)"
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # a value whose repr fails: name its type
+        text = f"<{type(value).__name__}>"
+    return clip(text, limit)
+
+
+def type_name(value: Any) -> str:
+    """``"null"``, ``"a list"``, ``"an int"``: how a message names the type of a JSON value."""
+    if value is None:
+        return "null"
+    name = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list",
+            dict: "object", tuple: "list"}.get(type(value), type(value).__name__)
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    choices = [str(c) for c in choices]
+    folded = {c.lower().replace("_", "-"): c for c in choices}
+    exact = folded.get(str(name).lower().replace("_", "-"))
+    if exact is not None and exact != name:  # 'RF-UC' -> 'rf-uc'
+        return f" Did you mean {exact!r}?"
+    close = difflib.get_close_matches(str(name), choices, n=1)
     return f" Did you mean {close[0]!r}?" if close else ""
 
 

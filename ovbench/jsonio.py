@@ -66,6 +66,47 @@ def parse_json(data: bytes | str, source: str) -> Any:
             ) from None
 
 
+MAX_DEPTH = 32
+
+
+def check_depth(obj: Any, source: str, where: str, limit: int = MAX_DEPTH) -> None:
+    """Refuse a free-form value (a ``meta`` block) nested deeper than ``limit`` levels.
+
+    Such values are copied into results and re-written as JSON, which allows a bounded nesting
+    (orjson: 254 levels); an explicit stack keeps the check itself free of recursion.
+    """
+    stack = [(obj, 0)]
+    while stack:
+        o, d = stack.pop()
+        if d > limit:
+            raise InputError(f"{source}: field {where!r}: nested more than {limit} levels deep; "
+                             "ovbench copies it into the result and keeps it shallow")
+        if isinstance(o, dict):
+            stack.extend((v, d + 1) for v in o.values())
+        elif isinstance(o, (list, tuple)):
+            stack.extend((v, d + 1) for v in o)
+
+
+def parse_json_lenient(data: bytes | str, source: str) -> Any:
+    """Parse JSON that a strict parser refused, to name the field at fault: also accepts
+    ``NaN``, ``Infinity`` and out-of-range numbers such as ``1e400`` (as inf), which are not
+    JSON but which validation can then report by image and field. Errors name ``source`` with
+    the line and column; nesting too deep for the parser is an error, not a crash."""
+    import json
+
+    with gc_paused():
+        try:
+            return json.loads(data)
+        except RecursionError:
+            raise InputError(f"{source}: not valid JSON: nested too deeply") from None
+        except ValueError as exc:
+            msg = str(getattr(exc, "msg", exc)).removesuffix(" at")
+            where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
+            truncated = hasattr(exc, "pos") and (exc.pos >= len(data.rstrip()) - 1 or msg.startswith("Unterminated"))
+            raise InputError(f"{source}: not valid JSON: {msg}{where}"
+                             + (" (the file looks truncated)" if truncated else "")) from None
+
+
 def load_json(path: str | os.PathLike, what: str = "JSON file") -> Any:
     """Read and parse a JSON file (see :func:`parse_json`)."""
     return parse_json(read_bytes(path, what), str(path))

@@ -30,7 +30,7 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError
-from .jsonio import load_json, sha256_hex, write_json
+from .jsonio import check_depth, load_json, sha256_hex, write_json
 
 SCHEMA = "ovbench.result/1"
 _REQUIRED = ("schema", "benchmark", "scorer", "predictions", "counts", "metrics", "payload_sha256")
@@ -93,6 +93,7 @@ def load_result(path: str | Path) -> dict[str, Any]:
     result = load_json(path, "result file")
     if not isinstance(result, dict):
         raise InputError(f"{path}: not an ovbench result (expected a JSON object)")
+    check_depth(result, str(path), "$")
     missing = [k for k in _REQUIRED if k not in result]
     if missing:
         raise InputError(f"{path}: not an ovbench result: missing field(s) {', '.join(missing)}")

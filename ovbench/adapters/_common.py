@@ -10,7 +10,6 @@ import csv
 import io
 import math
 import os
-import pickle
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -21,6 +20,7 @@ import orjson
 
 from ..errors import InputError, Problems
 from ..jsonio import load_json, read_bytes, sha256_file
+from ..safepickle import load_pickle  # noqa: F401 - re-exported
 
 SYNSET_RE = re.compile(r"^n\d{8}$")
 N_HOI = 600
@@ -110,59 +110,7 @@ def role_orders(*, vocab=None, annotations=None) -> dict[str, list[str]]:
 
 
 # --------------------------------------------------------------------------------------------
-# Safe pickle reading
-
-_SAFE_GLOBALS = {
-    ("builtins", "list"), ("builtins", "dict"), ("builtins", "tuple"), ("builtins", "set"),
-    ("builtins", "frozenset"), ("builtins", "float"), ("builtins", "int"), ("builtins", "str"),
-    ("collections", "OrderedDict"), ("collections", "defaultdict"),
-    ("numpy", "ndarray"), ("numpy", "dtype"),
-    ("numpy.core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
-    ("numpy._core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "scalar"),
-    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
-}
-# Pickled CPU tensors (ClipSitu's verb scores): unpickling them needs torch itself.
-_TORCH_GLOBALS = {
-    ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"),
-    ("torch.storage", "_load_from_bytes"), ("torch", "FloatStorage"), ("torch", "HalfStorage"),
-    ("torch", "DoubleStorage"), ("torch", "LongStorage"), ("torch", "IntStorage"),
-}
-
-
-class _SafeUnpickler(pickle.Unpickler):
-    def __init__(self, fh, source: str):
-        super().__init__(fh)
-        self.source = source
-
-    def find_class(self, module: str, name: str):
-        if (module, name) in _SAFE_GLOBALS:
-            return super().find_class(module, name)
-        if (module, name) in _TORCH_GLOBALS:
-            try:
-                import importlib
-
-                importlib.import_module("torch")
-            except ImportError:
-                raise InputError(
-                    f"{self.source}: holds torch tensors, so reading it needs PyTorch; "
-                    "install it (pip install torch) or re-save the values as numpy arrays"
-                ) from None
-            return super().find_class(module, name)
-        raise InputError(
-            f"{self.source}: refusing to unpickle {module}.{name}: only plain containers, numbers, "
-            "strings, numpy arrays and torch tensors are allowed in a raw output pickle"
-        )
-
-
-def load_pickle(path: str | os.PathLike, what: str = "pickle file") -> Any:
-    """Unpickle ``path`` allowing only data types (no arbitrary code), errors name the file."""
-    data = read_bytes(path, what)
-    try:
-        return _SafeUnpickler(io.BytesIO(data), str(path)).load()
-    except InputError:
-        raise
-    except Exception as exc:  # truncated or foreign data
-        raise InputError(f"{path}: not a readable pickle ({type(exc).__name__}: {exc})") from None
+# Safe pickle reading: ovbench.safepickle (re-exported here for the adapters)
 
 
 def as_array(value: Any) -> np.ndarray:

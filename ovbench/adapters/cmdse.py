@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, SpecError
+from ..errors import InputError, SpecError, shorten, type_name
 from ._common import hico_file_name, hoi_entry_points, is_path, load_pickle, make_meta
 
 UPSTREAM_DEFAULTS = {
@@ -49,6 +49,10 @@ def _flat(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None
     if not isinstance(data, dict) or not all(k in data for k in ("scores", "boxes", "keys")):
         raise InputError(f"{source}: expected a dict with 'scores', 'boxes' and 'keys' (HICOEvaluator.save_preds)")
     scores, boxes, keys = data["scores"], data["boxes"], data["keys"]
+    for name, value in (("scores", scores), ("boxes", boxes), ("keys", keys)):
+        if not isinstance(value, dict):
+            raise InputError(f"{source}: field {name!r}: expected a dict {{hoi id: list}}, got "
+                             f"{type_name(value)}")
     hoi_ids = sorted(set(scores) | set(boxes) | set(keys))
     bad = [h for h in hoi_ids if not isinstance(h, (int, np.integer)) or not 0 <= int(h) < 600]
     if bad:
@@ -56,6 +60,9 @@ def _flat(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None
     parts_k, parts_s, parts_b, parts_h = [], [], [], []
     for h in hoi_ids:
         s, b, k = scores.get(h, []), boxes.get(h, []), keys.get(h, [])
+        for name, value in (("scores", s), ("boxes", b), ("keys", k)):
+            if not isinstance(value, (list, tuple, np.ndarray)):
+                raise InputError(f"{source}: HOI {h}: field {name!r}: expected a list, got {type_name(value)}")
         if not (len(s) == len(b) == len(k)):
             raise InputError(f"{source}: HOI {h}: {len(s)} scores, {len(b)} boxes, {len(k)} keys; "
                              "expected equal lengths")
@@ -72,7 +79,7 @@ def _flat(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None
             raise InputError(f"{source}: HOI {h}: boxes must hold numbers ({exc})") from None
         parts_b.append(b_arr)
         parts_s.append(np.asarray(s, dtype=np.float64).reshape(-1))
-        parts_k.append(np.asarray(k, dtype=np.int64).reshape(-1))
+        parts_k.append(_image_ids(k, h, source))
         parts_h.append(np.full(len(s), int(h), dtype=np.int64))
     if parts_k:
         img_ids = np.concatenate(parts_k)
@@ -93,6 +100,22 @@ def _flat(raw: Any, *, info, method=None, upstream: dict[str, Any] | None = None
                      sources=[raw] if is_path(raw) else [],
                      extra={"counts": {"images": len(images), "detections": int(len(score))}})
     return meta, (images, img_idx, box[:, :4], box[:, 4:], hoi, score), source
+
+
+def _image_ids(keys: Any, hoi: int, source: str) -> np.ndarray:
+    """One HOI's image ids as int64: integers only (a float id would be truncated onto another
+    image), each in 0..2**63-1."""
+    if not isinstance(keys, (list, tuple, np.ndarray)):
+        raise InputError(f"{source}: HOI {hoi}: field 'keys': expected a list of integer image ids, "
+                         f"got {type_name(keys)}")
+    arr = np.asarray(keys, dtype=object).reshape(-1) if not isinstance(keys, np.ndarray) else keys.reshape(-1)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    for pos, value in enumerate(arr.tolist()):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+            raise InputError(f"{source}: HOI {hoi}, entry {pos}: field 'keys': expected an integer image id "
+                             f"(the number in HICO_test2015_########.jpg), got {shorten(value)}")
+    return np.asarray(arr.tolist(), dtype=np.int64)
 
 
 convert, convert_json = hoi_entry_points(_flat, "``ovbench convert --from cmd-se|thid output/preds.pkl``.")

@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, SpecError
-from ..jsonio import load_json
+from ..errors import InputError, SpecError, clip
+from ..jsonio import load_json, read_bytes
 from ._common import (find_vocab_file, is_path, make_meta, read_imsitu_space, read_lines,
                       read_train_classes, top_k)
 
@@ -88,10 +88,20 @@ def load_vocab(*, vocab=None, annotations=None) -> dict[str, Any]:
 def _arrays_from(raw: Any, source: str) -> dict[str, np.ndarray]:
     if is_path(raw):
         try:
+            with open(raw, "rb") as fh:
+                head = fh.read(4)
+        except OSError:
+            read_bytes(raw, ".npz of model outputs")  # raises the InputError naming the problem
+            raise
+        if head != b"PK\x03\x04":
+            raise InputError(f"{raw}: not an .npz archive (numpy.savez output starts with a zip header); "
+                             "give the file collect_outputs wrote")
+        try:
             with np.load(raw, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{raw}: not a readable .npz of model outputs ({exc})") from None
+        except Exception as exc:  # truncated or damaged archive
+            raise InputError(f"{raw}: not a readable .npz archive, it looks truncated or damaged "
+                             f"({type(exc).__name__}: {clip(str(exc), 120)})") from None
     elif isinstance(raw, dict):
         arrays = {k: np.asarray(v) for k, v in raw.items()}
     else:

@@ -84,22 +84,29 @@ def _call_name(node: ast.AST) -> str:
     return "?"
 
 
-def _walk(node: ast.AST, source: str) -> Any:
+MAX_DEPTH = 64  # a predictions repr nests ~5 levels; deeper input is refused, never recursed into
+
+
+def _walk(node: ast.AST, source: str, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep at line "
+                         f"{getattr(node, 'lineno', '?')}, column {getattr(node, 'col_offset', '?')}; "
+                         "not a predictions dump")
     if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool, type(None))):
         return node.value
     if isinstance(node, (ast.List, ast.Tuple)):
-        return [_walk(e, source) for e in node.elts]
+        return [_walk(e, source, depth + 1) for e in node.elts]
     if isinstance(node, ast.Dict) and all(k is not None for k in node.keys):
-        return {_walk(k, source): _walk(v, source) for k, v in zip(node.keys, node.values)}
+        return {_walk(k, source, depth + 1): _walk(v, source, depth + 1) for k, v in zip(node.keys, node.values)}
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _walk(node.operand, source)
+        value = _walk(node.operand, source, depth + 1)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.Name) and node.id in ("nan", "inf"):
         return float(node.id)
     if isinstance(node, ast.Call) and _call_name(node.func) in _NUMPY_CALLS and len(node.args) == 1 \
             and all(kw.arg == "dtype" for kw in node.keywords):
-        return _walk(node.args[0], source)
+        return _walk(node.args[0], source, depth + 1)
     where = f"line {getattr(node, 'lineno', '?')}, column {getattr(node, 'col_offset', '?')}"
     raise InputError(f"{source}: refusing to read {ast.dump(node)[:80]!r} at {where}: only plain "
                      "data and numpy number/array constructors are allowed")
@@ -117,4 +124,6 @@ def parse_repr(text: str | bytes, source: str) -> Any:
     except SyntaxError as exc:
         raise InputError(f"{source}: not a Python repr of data: {exc.msg} at line {exc.lineno}, "
                          f"column {exc.offset}") from None
+    except (RecursionError, MemoryError):
+        raise InputError(f"{source}: not a Python repr of data: nested too deeply to parse") from None
     return _walk(tree.body, source)

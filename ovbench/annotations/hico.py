@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, Problems
+from ..errors import InputError, Problems, shorten
 from ..jsonio import load_json
 from ..splits.hico import N_HOI, vocabulary
 
@@ -162,6 +162,9 @@ def _read_fredzzhang(doc: dict, source: str) -> HicoGroundTruth:
     sizes = doc.get("size") or [[0, 0]] * len(names)
     if not (isinstance(names, list) and isinstance(annos, list) and len(names) == len(annos) == len(sizes)):
         raise InputError(f"{source}: 'filenames', 'annotation' and 'size' must be lists of the same length")
+    bad = next((i for i, n in enumerate(names) if not isinstance(n, str) or not n), None)
+    if bad is not None:
+        raise InputError(f"{source}: field 'filenames[{bad}]': expected an image file name, got {shorten(names[bad])}")
     if doc.get("correspondence") is not None and [list(c) for c in doc["correspondence"]] != [
             [h, int(vocab.hoi_object[h]), int(vocab.hoi_verb[h])] for h in range(N_HOI)]:
         raise InputError(f"{source}: 'correspondence' is not the official HICO-DET one (hico80 object order "

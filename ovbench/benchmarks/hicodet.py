@@ -30,27 +30,35 @@ GT_KO_SOURCE = "gt-object-presence"
 
 
 def score_files(preds, *, annotations, method=None, setting=None, profile=None, box_frame=None,
-                ko_labels=None, nms=None, bootstrap=None, seed=0, confidence=0.95) -> dict[str, Any]:
+                ko_labels=None, nms=None, bootstrap=None, seed=0, confidence=0.95,
+                require_all_images: bool = False) -> dict[str, Any]:
     """Score a predictions file against a HICO-DET annotation file; returns the result dict.
+
+    Test images the file does not list count as having no detections (``counts.images_missing``,
+    a note under the table); ``require_all_images=True`` (CLI: ``--require-all-images``) makes
+    any unlisted image an error instead.
 
     ``nms="gen-vlkt-triplet"`` (CLI: ``--nms``) applies GEN-VLKT's evaluation-time NMS,
     recorded in ``scorer.options.nms``; by default no post-processing is applied.
     ``bootstrap=N`` adds percentile intervals from N image resamples (:mod:`ovbench.stats.hoi`).
     """
     return evaluate_files(preds, annotations=annotations, method=method, setting=setting, profile=profile,
-                          box_frame=box_frame, ko_labels=ko_labels, nms=nms).result(
+                          box_frame=box_frame, ko_labels=ko_labels, nms=nms,
+                          require_all_images=require_all_images).result(
         bootstrap=bootstrap, seed=seed, confidence=confidence)
 
 
 def evaluate_files(preds, *, annotations, method=None, setting=None, profile=None, box_frame=None,
-                   ko_labels=None, nms=None) -> Evaluation:
+                   ko_labels=None, nms=None, require_all_images: bool = False) -> Evaluation:
     """Read, validate and score; :func:`score_files` without building the result dict."""
     return evaluate_files_settings(preds, [setting], annotations=annotations, method=method, profile=profile,
-                                   box_frame=box_frame, ko_labels=ko_labels, nms=nms)[setting]
+                                   box_frame=box_frame, ko_labels=ko_labels, nms=nms,
+                                   require_all_images=require_all_images)[setting]
 
 
 def score_settings(preds, settings, *, annotations, method=None, profile=None, box_frame=None, ko_labels=None,
-                   nms=None, bootstrap=None, seed=0, confidence=0.95) -> dict[str, dict[str, Any]]:
+                   nms=None, bootstrap=None, seed=0, confidence=0.95,
+                   require_all_images: bool = False) -> dict[str, dict[str, Any]]:
     """Score one predictions file under several zero-shot settings at once: ``{setting: result}``.
 
     ``settings``: a list of names, or a string such as ``"uc0,uc1"`` or ``"all-uc"``
@@ -60,12 +68,13 @@ def score_settings(preds, settings, *, annotations, method=None, profile=None, b
     """
     names = splits.expand_settings(settings)
     evs = evaluate_files_settings(preds, names, annotations=annotations, method=method, profile=profile,
-                                  box_frame=box_frame, ko_labels=ko_labels, nms=nms)
+                                  box_frame=box_frame, ko_labels=ko_labels, nms=nms,
+                                  require_all_images=require_all_images)
     return {s: ev.result(bootstrap=bootstrap, seed=seed, confidence=confidence) for s, ev in evs.items()}
 
 
 def evaluate_files_settings(preds, settings, *, annotations, method=None, profile=None, box_frame=None,
-                            ko_labels=None, nms=None) -> dict:
+                            ko_labels=None, nms=None, require_all_images: bool = False) -> dict:
     """:func:`evaluate_files` for several settings (``None`` = no setting), matching once."""
     prof = scorer.get_profile(profile or "official")
     if box_frame is not None:
@@ -82,6 +91,13 @@ def evaluate_files_settings(preds, settings, *, annotations, method=None, profil
         image, hoi, source = load_ko_labels(ko_labels, index)
         ko = (scorer.presence_from_labels(gt.n_images, image, hoi), source)
     det = load_predictions(preds, index)
+    if require_all_images:
+        unlisted = _unlisted(gt, det)
+        if unlisted:
+            raise InputError(
+                f"{os.fspath(preds)}: {len(unlisted)} of {gt.n_images} test images are not listed in "
+                f"'predictions' (e.g. {', '.join(unlisted[:5])}); --require-all-images makes this an "
+                "error. List every image of the annotation file (an empty list means no detections).")
     frame = resolve_box_frame(box_frame, det.meta, os.fspath(preds))
     return evaluate_settings(
         gt, det, list(settings), profile=prof.name, box_frame=frame, ko=ko, method=method, nms=nms,
@@ -217,6 +233,7 @@ def evaluate_settings(gt: HicoGroundTruth, det: HoiDetections, settings: list[st
                                 matches=reuse)
     options["ko_source"] = ko_source
     averaged = scorer.averaged_classes(prof, default["npos"])
+    unlisted = _unlisted(gt, det)
     meta = dict(det.meta)
     if method:
         meta["name"] = method
@@ -230,6 +247,8 @@ def evaluate_settings(gt: HicoGroundTruth, det: HoiDetections, settings: list[st
             "images_expected": gt.n_images,
             "images_with_predictions": det.n_images_with_predictions,
             "images_missing": gt.n_images - det.n_images_with_predictions,
+            "images_not_listed": len(unlisted),
+            "missing_sample": unlisted[:5],
             "detections": int(len(det.hoi)),
             "gt_pairs": int(len(gt.hoi)),
             "classes_averaged": int(averaged.sum()),
@@ -260,7 +279,32 @@ def evaluate_settings(gt: HicoGroundTruth, det: HoiDetections, settings: list[st
     return out
 
 
+def _unlisted(gt, det: HoiDetections) -> list[str]:
+    """Names of the annotation file's images the predictions do not list, in file order."""
+    seen = np.zeros(gt.n_images, dtype=bool)
+    seen[det.listed if det.listed is not None else det.image] = True
+    names = gt.filenames
+    return [names[i] for i in np.flatnonzero(~seen).tolist()]
+
+
 # --------------------------------------------------------------------------- rendering
+
+
+def notes(result: dict[str, Any]) -> list[str]:
+    """Notes about coverage: test images without detections count as misses."""
+    c = result["counts"]
+    missing = c.get("images_missing", 0)
+    if not missing:
+        return []
+    unlisted = c.get("images_not_listed", 0)
+    text = (f"Note: {missing} of {c['images_expected']} test image(s) have no detections and count as misses")
+    if unlisted:
+        text += (f"; {unlisted} are not listed in the predictions (e.g. {', '.join(c.get('missing_sample', [])[:3])})."
+                 " Use --require-all-images to make this an error.")
+    else:
+        text += " (each is listed with an empty list)."
+    return [text]
+
 
 _COLUMNS = (("full", "Full"), ("rare", "Rare"), ("non_rare", "Non-rare"), ("unseen", "Unseen"), ("seen", "Seen"))
 _ROWS = (("default", "Default"), ("known_object", "Known-Object"))
@@ -294,7 +338,7 @@ def render(result: dict[str, Any], fmt: str = "table") -> str:
             for key, label in _ROWS]
     table = tabulate(rows, headers=["mAP (%)"] + [label for _, label in cols],
                      tablefmt="github" if fmt == "md" else "simple", disable_numparse=True)
-    return table + "\n" + _footer(result, fmt == "md") + "\n"
+    return table + "\n" + _footer(result, fmt == "md") + "\n" + "".join(f"\n{n}\n" for n in notes(result))
 
 
 def _footer(result: dict[str, Any], md: bool) -> str:

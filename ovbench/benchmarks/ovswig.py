@@ -23,7 +23,7 @@ from ..predictions.gsr import align, read_predictions
 from ..results import build_result
 from ..scorers import gsr as scorer
 from ..splits.ovswig import load_manifest
-from .ovswig_render import render  # noqa: F401  (re-exported: the CLI calls bench.render)
+from .ovswig_render import notes, render  # noqa: F401  (re-exported: the CLI calls bench.render, bench.notes)
 
 CLI_OPTIONS = frozenset({"split", "manifest", "averaging", "iou"})
 NAME = "ov-swig"
@@ -78,8 +78,11 @@ def _subset_masks(images: list[str], manifest: dict[str, Any] | None, split: str
 def score_files(preds: str | Path, *, annotations: str | Path, method: str | None = None,
                 split: str | None = None, manifest: str | Path | dict | None = None,
                 averaging: str | None = None, iou: str | None = None, bootstrap: int | None = None,
-                seed: int = 0, confidence: float = 0.95) -> dict[str, Any]:
+                seed: int = 0, confidence: float = 0.95, require_all_images: bool = False) -> dict[str, Any]:
     """Validate and score a GSR predictions file (or imSitu ``.predictions`` folder).
+
+    Split images without a prediction count as wrong (``counts.missing``, a note);
+    ``require_all_images=True`` (CLI: ``--require-all-images``) makes them an error.
 
     ``annotations`` is a SWiG/imSitu folder (``imsitu_space.json`` + ``<split>.json``);
     ``manifest`` (a file from :func:`ovbench.splits.ovswig.write_manifest`, or the dict
@@ -88,7 +91,7 @@ def score_files(preds: str | Path, *, annotations: str | Path, method: str | Non
     :class:`~ovbench.errors.InputError` / :class:`~ovbench.errors.SpecError` on bad input.
     """
     ev = evaluate_files(preds, annotations=annotations, method=method, split=split, manifest=manifest,
-                        averaging=averaging, iou=iou)
+                        averaging=averaging, iou=iou, require_all_images=require_all_images)
     return ev.result(bootstrap=bootstrap, seed=seed, confidence=confidence)
 
 
@@ -125,7 +128,8 @@ class Evaluation:
 @gc_paused()  # millions of parsed containers, no cycles: skip useless collections
 def evaluate_files(preds: str | Path, *, annotations: str | Path, method: str | None = None,
                    split: str | None = None, manifest: str | Path | None = None,
-                   averaging: str | None = None, iou: str | None = None) -> Evaluation:
+                   averaging: str | None = None, iou: str | None = None,
+                   require_all_images: bool = False) -> Evaluation:
     """Read, validate and score; :func:`score_files` without building the result dict."""
     averaging = averaging or "per-verb"
     iou = iou or "coformer"
@@ -160,6 +164,9 @@ def evaluate_files(preds: str | Path, *, annotations: str | Path, method: str | 
             problems.add(f"image {img!r}: not in {gt_path.name} ({split} split); every key of 'predictions' "
                          f"must be a {split} image")
         problems.raise_if_any(_wrong_split_hint(unknown, annotations, split))
+    if require_all_images and missing:
+        raise InputError(f"{pr.source}: {len(missing)} of {len(gt)} {split} images have no prediction "
+                         f"(e.g. {', '.join(missing[:5])}); --require-all-images makes this an error")
     truth = scorer.GroundTruth(gt.verb, gt.n_roles, gt.nouns, gt.boxes, gt.box_present)
     metrics = scorer.score(truth, aligned, masks, averaging=averaging, iou=iou)
     if not gt.has_boxes:

@@ -54,12 +54,16 @@ FORMATS = ("table", "md", "csv", "json")
               help="Seed of the bootstrap resamples (recorded; same seed, same bytes).")
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True, help="Confidence level of the bootstrap intervals.")
+@click.option("--require-all-images", is_flag=True, default=False,
+              help="Make test images without a prediction an error (exit 3) instead of a note "
+                   "(they count as wrong/misses otherwise). For CI.")
 @click.option("--method", default=None, help="Method name to record in the result.")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="What to print on stdout.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Also write the full result (JSON) to this file, atomically.")
-def score(preds, benchmark, annotations, fmt, output, method, n_bootstrap, seed, confidence, **options):
+def score(preds, benchmark, annotations, fmt, output, method, n_bootstrap, seed, confidence,
+          require_all_images, **options):
     """Score PREDS (an ovbench predictions JSON file) on a benchmark.
 
     Prints the metrics table (--format) and, with -o, writes the full result file, which
@@ -81,10 +85,14 @@ def score(preds, benchmark, annotations, fmt, output, method, n_bootstrap, seed,
     for key in given:
         if key not in bench.CLI_OPTIONS:
             raise click.UsageError(f"--{key.replace('_', '-')} does not apply to --benchmark {benchmark}")
+    if benchmark == "ov-swig" and options.get("split") is None:
+        raise click.UsageError("-b ov-swig needs --split dev or --split test (the split the predictions are for)")
     if n_bootstrap is None and (seed != 0 or confidence != 0.95):
         raise click.UsageError("--seed and --confidence apply to --bootstrap N; add --bootstrap")
     if n_bootstrap is not None:
         given.update(bootstrap=n_bootstrap, seed=seed, confidence=confidence)
+    if require_all_images:
+        given["require_all_images"] = True
     setting = given.get("setting")
     if benchmark == "hico-det" and setting is not None and ("," in setting or setting.startswith("all-")):
         return _score_settings(bench, preds, annotations, method, given, fmt, output)
@@ -92,6 +100,9 @@ def score(preds, benchmark, annotations, fmt, output, method, n_bootstrap, seed,
     if output:
         save_result(output, result)
     emit(dump_bytes(result) if fmt == "json" else bench.render(result, fmt), None)
+    if fmt == "csv":  # table and md carry their notes, json its counts; csv gets them on stderr
+        for note in getattr(bench, "notes", lambda r: [])(result):
+            click.echo(note, err=True)
 
 
 def _score_settings(bench, preds, annotations, method, given, fmt, output):

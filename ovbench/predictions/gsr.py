@@ -30,7 +30,7 @@ import orjson
 
 from ..annotations.swig import Space, SwigSplit, box_problem, valid_noun
 from ..errors import InputError, Problems
-from ..jsonio import gc_paused, parse_json, read_bytes
+from ..jsonio import check_depth, gc_paused, parse_json, parse_json_lenient, read_bytes
 from .gsr_arrays import MISSING_ROLE, Predictions
 
 ENTRY_KEYS = frozenset({"verbs", "frames"})
@@ -151,8 +151,10 @@ _DECODER = msgspec.json.Decoder(_Doc)
 
 
 def _detailed(data: bytes, source: str, space: Space, fallback: str) -> None:
-    """Slow path: parse with orjson and name every problem (file, image, field); always raises."""
-    doc = parse_json(data, source)
+    """Slow path: parse with Python's parser, which also reads NaN, Infinity and 1e400, so they
+    are reported by image and field like any bad number, and name
+    every problem (file, image, field); always raises."""
+    doc = parse_json_lenient(data, source)
     if not isinstance(doc, dict) or not isinstance(doc.get("predictions"), dict):
         got = sorted(doc)[:5] if isinstance(doc, dict) else type(doc).__name__
         raise InputError(f"{source}: expected an object {{\"predictions\": {{image: {{verbs, frames}}}}, "
@@ -207,9 +209,9 @@ def decode(data: bytes, source: str, space: Space) -> tuple[dict[str, Entry], di
     except msgspec.ValidationError as exc:
         _detailed(data, source, space, f"invalid predictions: {exc}")
     except msgspec.DecodeError:
-        parse_json(data, source)  # raises with line and column
-        raise InputError(f"{source}: not valid JSON") from None
+        _detailed(data, source, space, "not valid JSON")  # raises
     entries = doc.predictions
+    check_depth(doc.meta, source, "meta")
     dups = _duplicate_keys(data, list(entries))
     if dups:
         problems = Problems(source)

@@ -44,7 +44,7 @@ import msgspec
 import numpy as np
 
 from ..errors import InputError, Problems
-from ..jsonio import gc_paused, read_bytes
+from ..jsonio import check_depth, gc_paused, read_bytes
 from ..splits.hico import N_HOI, vocabulary
 
 def _decoder(verb_type: Any, object_type: Any) -> msgspec.json.Decoder:
@@ -88,6 +88,7 @@ class HoiDetections:
     meta: dict[str, Any] = field(default_factory=dict)
     n_images_with_predictions: int = 0
     sha256: str = ""
+    listed: np.ndarray | None = None  # annotation indices of the images keyed in the file (None: unknown)
 
 
 def from_arrays(image, hoi, boxes, score, meta=None) -> HoiDetections:
@@ -164,6 +165,7 @@ def _load(data: Any, source: str, image_index: dict[str, int], scan: dict[str, A
         del det_lists
         arrays = _flatten(dets)
         meta = {} if doc.meta is None else doc.meta
+        check_depth(meta, source, "meta")
         worker.join()
         # JSON parsers keep the last of duplicate keys: the detections lost with an earlier
         # copy show as more '{' in the file than the decoded objects account for
@@ -184,7 +186,7 @@ def _load(data: Any, source: str, image_index: dict[str, int], scan: dict[str, A
     return HoiDetections(
         image=np.repeat(image_of_name, counts), hoi=hoi, boxes=arrays["boxes"], score=arrays["score"],
         position=np.arange(len(hoi), dtype=np.int64), meta=dict(meta),
-        n_images_with_predictions=int((counts > 0).sum()), sha256=scan["sha256"],
+        n_images_with_predictions=int((counts > 0).sum()), sha256=scan["sha256"], listed=image_of_name,
     )
 
 
@@ -259,7 +261,8 @@ def _image_hint(name: str, image_index: dict[str, int]) -> str:
     if name.isdigit():
         example = next(iter(image_index), "HICO_test2015_00000001.jpg")
         return f"; keys are file names such as {example!r}, not numeric image ids"
-    return _close(name, image_index)
+    close = _close(name, image_index)
+    return f";{close}" if close else ""
 
 
 def _close(name: Any, choices) -> str:

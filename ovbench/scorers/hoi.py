@@ -124,7 +124,7 @@ def reusable_matches(profile: Profile, nms: str | None) -> bool:
 
 def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray | None = None,
                  ranking: np.ndarray | None = None, postprocess: tuple[str, Callable] | None = None,
-                 matches: np.ndarray | None = None) -> dict:
+                 matches: np.ndarray | None = None, matched_gt: np.ndarray | None = None) -> dict:
     """Per-class AP, recall, npos and scored-detection counts for one profile.
 
     ``gt``: object with ``pair_image``, ``hoi``, ``boxes_h``, ``boxes_o``, ``n_images``.
@@ -141,6 +141,8 @@ def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray 
     Valid when ``keep`` removes whole (image, class) groups, as Known-Object does, and
     :func:`reusable_matches` holds: matching inside a group depends only on that group's
     detections and ground truth, so the flags of the detections kept are unchanged.
+    ``matched_gt``: optional (n_detections,) int array filled with the ground-truth pair each
+    true positive took (index into ``gt``'s arrays; -1 elsewhere), for :mod:`ovbench.diagnostics`.
 
     Returns ``ap``, ``recall``, ``npos``, ``n_scored`` (per class), ``tp_by_detection`` (per
     detection, False where not scored) and ``counts``; and, for :mod:`ovbench.stats`, ``order``
@@ -191,8 +193,13 @@ def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray 
         cand_boxes = det.boxes[order[cand]]  # one gather, then matching reads this small array
         if box_offset:
             cand_boxes += box_offset
+        taken = None if matched_gt is None else np.full(len(cand), -1, dtype=np.int64)
         tp[cand] = greedy_match(det.image[order[cand]], hoi_sorted[cand], cand_boxes, gt.pair_image[gt_keep],
-                                gt.hoi[gt_keep], gt_boxes, profile.iou)
+                                gt.hoi[gt_keep], gt_boxes, profile.iou, matched_gt=taken)
+        if matched_gt is not None:
+            matched_gt[:] = -1
+            hit = taken >= 0
+            matched_gt[order[cand[hit]]] = np.flatnonzero(gt_keep)[taken[hit]]
     tp_by_detection = np.zeros(len(det.hoi), dtype=bool)
     tp_by_detection[order] = tp
     npos = np.bincount(gt.hoi[gt_keep], minlength=N_HOI)

@@ -91,6 +91,7 @@ def box_iou(a: np.ndarray, b: np.ndarray, convention: str) -> np.ndarray:
 def greedy_match(
     det_image: np.ndarray, det_hoi: np.ndarray, det_boxes: np.ndarray,
     gt_image: np.ndarray, gt_hoi: np.ndarray, gt_boxes: np.ndarray, convention: str,
+    matched_gt: np.ndarray | None = None,
 ) -> np.ndarray:
     """True-positive flags of detections given in ranking order (official greedy rule).
 
@@ -100,7 +101,11 @@ def greedy_match(
     by an earlier detection; otherwise it is a false positive, even when another free pair
     overlaps >= 0.5 (``VOCevaldet_bboxpair.m``). Hence a pair is taken by the first detection
     (in ranking order) that picks it with overlap >= 0.5, which is what is computed here.
+    ``matched_gt``: optional (n_det,) int array, filled with the index of the ground-truth pair
+    each true positive took (-1 elsewhere); :mod:`ovbench.diagnostics` reads it.
     """
+    if matched_gt is not None:
+        matched_gt[:] = -1
     n_det = len(det_hoi)
     tp = np.zeros(n_det, dtype=bool)
     if n_det == 0 or len(gt_hoi) == 0:
@@ -149,6 +154,8 @@ def greedy_match(
     # a ground-truth pair is taken by the first detection (in ranking order) that chooses it
     _, first_taker = np.unique(gt_rep[chosen], return_index=True)
     tp[det_rep[chosen[first_taker]]] = True
+    if matched_gt is not None:
+        matched_gt[det_rep[chosen[first_taker]]] = gt_rep[chosen[first_taker]]
     return tp
 
 
