@@ -95,3 +95,32 @@ def test_page_sorts_by_the_column_in_the_url_fragment(tmp_path, page):
     assert _methods_in_dom(asc.stdout)[:2] == ["Example-A", "Example-B"]
     asc_value = _run(tmp_path, "--dump-dom", page.as_uri() + "#sort=all.top1.value&asc")
     assert _methods_in_dom(asc_value.stdout)[:2] == ["Example-A", "Example-B"]
+
+
+REPO_PAGES = Path(__file__).resolve().parents[1] / "leaderboard" / "pages"
+
+
+def test_repository_hicodet_page_separates_settings_and_sorts_in_a_browser(tmp_path):
+    """The checked-in HICO-DET page: one section per protocol, drawn and sortable in chromium."""
+    page = REPO_PAGES / "hico-det-test.html"
+    html = page.read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)="https?://', html)  # nothing fetched from the network
+    shot = tmp_path / "shot.png"
+    proc = _run(tmp_path, f"--screenshot={shot}", "--window-size=1400,1000", page.as_uri())
+    assert shot.exists(), proc.stderr[-2000:]
+    _, _, pixels = _png_size_and_pixels(shot.read_bytes())
+    assert len(set(pixels)) > 50
+    dom = _run(tmp_path, "--dump-dom", page.as_uri()).stdout
+    sections = re.findall(r'<tbody class="reported"><tr><th colspan="\d+">([^<]+)</th>', dom)
+    assert len(sections) == 5
+    assert sum("starts from a pretrained detector" in s for s in sections) == 1
+    assert sum("without a pretrained detector" in s for s in sections) == 1
+    assert sum("CL-HOI Table 1" in s for s in sections) == 3
+    desc = _run(tmp_path, "--dump-dom", page.as_uri() + "#sort=default.unseen&desc")
+    assert 'data-sorted="default.unseen desc"' in desc.stdout, desc.stderr[-2000:]
+    methods = _methods_in_dom(desc.stdout)
+    # sorting stays within each section: the quoted pretrained-detector rows lead with HOICLIP (23.48)
+    # and the end-to-end rows with MIPD (17.84); rows are never moved across sections
+    assert methods.index("HOICLIP") < methods.index("DHD") < methods.index("VCL")
+    assert methods.index("MIPD") < methods.index("CMD-SE") < methods.index("THID")
+    assert methods.index("VCL") < methods.index("MIPD")  # a global sort would put 17.84 above 10.06

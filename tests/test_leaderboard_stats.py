@@ -162,8 +162,7 @@ def test_significance_with_one_reproduced_row_compares_nothing(demo, tmp_path):
 
 
 def test_significance_refuses_unreachable_predictions(demo, tmp_path, run_cli):
-    root = tmp_path / "lb"
-    shutil.copytree(demo["root"], root)
+    root = demo["root"]  # stored results name their inputs relative to the leaderboard: not copied elsewhere
     moved = demo["work"] / "reversed-preds.json"
     hidden = tmp_path / "hidden.json"
     shutil.move(moved, hidden)

@@ -4,7 +4,7 @@ A block is skipped only when the line just before its opening fence is the docum
 ``<!-- readme-test: skip (REASON) -->`` (invisible on GitHub); the reasons are external data,
 the network, placeholders and synopses. Every other ``bash``/``sh``/``python`` block, and every
 unlabelled block that starts with a command, runs here in a fresh temporary folder holding only
-a link to the package (``ovbench/``), as "from a checkout" commands assume. Shell blocks must
+links to the package (``ovbench/``) and the leaderboard folder (``leaderboard/``), as "from a checkout" commands assume. Shell blocks must
 leave that folder as they found it: README commands never drop files into a checkout.
 """
 
@@ -95,6 +95,7 @@ def test_block_runs(block, tmp_path):
     if block.skip is not None:
         pytest.skip(f"{block.id}: marked: {block.skip}")
     (tmp_path / "ovbench").symlink_to(REPO / "ovbench", target_is_directory=True)
+    (tmp_path / "leaderboard").symlink_to(REPO / "leaderboard", target_is_directory=True)  # read only here
     before = sorted(p.name for p in tmp_path.iterdir())
     if block.kind == "shell":
         cmd = ["bash", "-euo", "pipefail", "-c", block.code]

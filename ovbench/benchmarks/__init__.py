@@ -17,6 +17,7 @@ BENCHMARKS = {
     "ov-swig": "ovbench.benchmarks.ovswig",
     "hico-det": "ovbench.benchmarks.hicodet",
     "swig-hoi": "ovbench.benchmarks.swighoi",
+    "swig": "ovbench.benchmarks.swig",  # closed-set SWiG: the original split, no manifest
 }
 
 

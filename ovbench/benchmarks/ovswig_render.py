@@ -47,7 +47,7 @@ def bootstrap_note(result: dict[str, Any]) -> list[str]:
 def notes(result: dict[str, Any]) -> list[str]:
     """Footer lines: protocol, counts that qualify the numbers."""
     c, b, s = result["counts"], result["benchmark"], result["scorer"]["options"]
-    out = [f"ov-swig {b['split']}: {c['found']}/{c['expected']} images predicted; averaging {s['averaging']}, "
+    out = [f"{b['name']} {b['split']}: {c['found']}/{c['expected']} images predicted; averaging {s['averaging']}, "
            f"IoU {s['iou']} ({s['iou_compare']} {s['iou_threshold']}, {s['box_area']} areas); "
            f"manifest {b['manifest_sha256'][:12] + '...' if b['manifest_sha256'] else 'none (subset all only)'}"]
     if c["missing"]:

@@ -22,8 +22,9 @@ _SUFFIX = {".md": "md", ".tex": "latex", ".csv": "csv", ".html": "html", ".htm":
 @click.option("--digits", type=int, default=2, show_default=True, help="Decimals of percentages (md, latex, html).")
 @click.option("--sort", "sort", default=None, help="Sort rows by this column key (best first); default: paper order.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write to FILE (atomically).")
-@click.option("--readme", is_flag=True, help="Write DIRECTORY/README.md with every table and how to add entries.")
-@click.option("--check-readme", is_flag=True, help="Exit 4 when DIRECTORY/README.md is not up to date.")
+@click.option("--readme", is_flag=True, help="Write DIRECTORY/README.md with every table and how to add entries, and "
+              "DIRECTORY/pages/<benchmark>-<split>.html for every table.")
+@click.option("--check-readme", is_flag=True, help="Exit 4 when DIRECTORY/README.md or a page is not up to date.")
 @click.option("--add", "add", type=click.Path(dir_okay=False), default=None,
               help="Add a result file (from `ovbench score -o`) as a reproduced entry (needs --split).")
 @click.option("--method", default=None, help="With --add: the method name (default: the result's).")
@@ -59,7 +60,8 @@ def leaderboard(directory, benchmark, split, fmt, digits, sort, output, readme, 
     """
     from ..errors import CheckFailed
     from ..leaderboard import add_reproduced, build_table, load_entries, render
-    from ..leaderboard.readme import render_readme
+    from ..jsonio import atomic_write
+    from ..leaderboard.readme import PAGES, render_site
 
     if add:
         if not split:
@@ -68,16 +70,24 @@ def leaderboard(directory, benchmark, split, fmt, digits, sort, output, readme, 
         click.echo(f"Added {path}; regenerate the README with `ovbench leaderboard {directory} --readme`.", err=True)
         return
     if readme or check_readme:
-        text = render_readme(directory)
-        target = Path(directory) / "README.md"
+        files = render_site(directory)
+        pages = Path(directory) / PAGES
+        stale = sorted(p.name for p in pages.glob("*.html") if f"{PAGES}/{p.name}" not in files) if pages.is_dir() else []
         if check_readme:
-            current = target.read_text(encoding="utf-8") if target.exists() else None
-            if current != text:
-                raise CheckFailed(f"{target} is out of date; regenerate it with "
-                                  f"`ovbench leaderboard {directory} --readme`")
-            click.echo(f"{target} is up to date.", err=True)
+            outdated = [name for name, text in files.items()
+                        if not (Path(directory) / name).exists()
+                        or (Path(directory) / name).read_text(encoding="utf-8") != text]
+            outdated += [f"{PAGES}/{name} (no such table any more)" for name in stale]
+            if outdated:
+                raise CheckFailed(f"{directory}: generated files out of date: {', '.join(outdated)}; regenerate "
+                                  f"them with `ovbench leaderboard {directory} --readme`")
+            click.echo(f"{Path(directory) / 'README.md'} and {len(files) - 1} pages are up to date.", err=True)
         else:
-            emit(text, target)
+            for name in stale:
+                (pages / name).unlink()
+            for name, text in files.items():
+                (Path(directory) / name).parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(Path(directory) / name, text.encode("utf-8"))
         return
     if not benchmark or not split:
         raise click.UsageError("give --benchmark and --split (or --readme / --add)")

@@ -11,8 +11,8 @@ FORMATS = ("table", "md", "csv", "json")
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("preds", type=click.Path())
-@click.option("--benchmark", "-b", required=True, type=click.Choice(["ov-swig", "hico-det", "swig-hoi"]),
-              help="Which benchmark the predictions are for.")
+@click.option("--benchmark", "-b", required=True, type=click.Choice(["ov-swig", "hico-det", "swig-hoi", "swig"]),
+              help="Which benchmark the predictions are for (swig: closed-set SWiG, the original split).")
 @click.option("--annotations", required=True, type=click.Path(),
               help="ov-swig: folder with dev.json/test.json (+ imsitu_space.json). "
                    "hico-det: the test annotation file (instances_test2015.json, test_hico.json "

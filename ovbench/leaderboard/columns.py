@@ -53,13 +53,44 @@ def _ovswig() -> BenchmarkSpec:
 def _hicodet() -> BenchmarkSpec:
     labels = (("unseen", "unseen"), ("seen", "seen"), ("full", "full"),
               ("rare", "rare"), ("non_rare", "non-rare"))
-    cols = [Column(f"default.{k}", label, "Default") for k, label in labels]
+    cols = [Column(f"default.{k}", label, "Default", optional=k in ("rare", "non_rare")) for k, label in labels]
     cols += [Column(f"known_object.{k}", f"KO {label}", "Known-Object", optional=True)
              for k, label in labels]
     known = {c.key for c in cols}
     chart = tuple((s, f"default.{s}") for s in ("seen", "rare", "unseen"))
     return BenchmarkSpec("hico-det", tuple(cols), frozenset(known), chart,
                          "Default mAP (%) by HOI class subset", detector_flag=True)
+
+
+def _swig() -> BenchmarkSpec:
+    """Closed-set SWiG (the original split, all 504 verbs seen): the MIPD paper's Table 3 layout."""
+    ov = _ovswig()
+    cols = tuple(c for c in ov.columns if c.key.startswith("all.top1."))
+    cols += tuple(Column(f"all.{setting}.{m}", f"{setting} {label}", title, optional=True)
+                  for setting, title in (("top5", "Top-5 all"), ("gold", "Ground-truth verb"))
+                  for m, label in (("verb", "verb"), ("value", "value"), ("value_all", "value-all"),
+                                   ("grnd", "grnd"), ("grnd_all", "grnd-all"))
+                  if not (setting == "gold" and m == "verb"))
+    known = frozenset(k for k in ov.known_keys if k.startswith("all."))
+    chart = tuple((m, f"all.top1.{m}") for m in ("verb", "value", "grnd"))
+    return BenchmarkSpec("swig", cols, known, chart, "Top-1 (%)", detector_flag=False)
+
+
+def _vcoco() -> BenchmarkSpec:
+    """V-COCO: agent AP and role AP per scenario.
+
+    ``role.unstated`` holds a role AP whose scenario the source does not state (CL-HOI's
+    Table 2): it has its own column group and is never put in the Scenario 1 or 2 column.
+    """
+    cols = (Column("agent.mean", "agent AP", "Agent (26 actions)", optional=True),
+            Column("role.s1.mean", "S1 role AP", "Scenario 1", optional=True),
+            Column("role.s1.mean_24", "S1 role AP (24)", "Scenario 1", optional=True),
+            Column("role.s2.mean", "S2 role AP", "Scenario 2", optional=True),
+            Column("role.s2.mean_24", "S2 role AP (24)", "Scenario 2", optional=True),
+            Column("role.unstated", "role AP (scenario not stated)", "Scenario not stated", optional=True))
+    chart = (("S1", "role.s1.mean"), ("S2", "role.s2.mean"), ("not stated", "role.unstated"))
+    return BenchmarkSpec("v-coco", cols, frozenset(c.key for c in cols), chart,
+                         "Role AP (%) by scenario", detector_flag=False)
 
 
 def _swighoi() -> BenchmarkSpec:
@@ -70,7 +101,7 @@ def _swighoi() -> BenchmarkSpec:
                          "mAP (%) by interaction frequency", detector_flag=False)
 
 
-SPECS = {"ov-swig": _ovswig(), "hico-det": _hicodet(), "swig-hoi": _swighoi()}
+SPECS = {"ov-swig": _ovswig(), "hico-det": _hicodet(), "swig-hoi": _swighoi(), "swig": _swig(), "v-coco": _vcoco()}
 
 
 def get_spec(benchmark: str) -> BenchmarkSpec:

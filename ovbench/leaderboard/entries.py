@@ -30,6 +30,11 @@ never mixed silently:
 A reproduced result scored with ``--bootstrap`` also brings its ``intervals`` (kept per metric
 key as ``(lo, hi)`` percentages); reported entries never have intervals.
 
+A reported number is best written as a string exactly as printed (``"23.40"``), so its digits,
+trailing zeros included, survive every renderer; JSON numbers are accepted too. ``attributes``
+(``supervision``, ``annotations``, ``backbone``) describe the row and render as columns; a
+HICO-DET row's ``pretrained_detector`` is ``null`` when the source does not state it.
+
 Values are kept as :class:`~decimal.Decimal` percentages, exactly as printed (reported) or
 exactly 100 x the stored fraction (reproduced), so a table reproduces a paper digit for digit.
 """
@@ -51,7 +56,13 @@ KINDS = ("reported", "reproduced")
 SCALES = {"percent": Decimal(1), "fraction": Decimal(100)}
 RESULT_SUFFIX = ".result.json"
 _COMMON = {"schema", "kind", "method", "benchmark", "split", "marks", "protocol", "notes",
-           "pretrained_detector"}
+           "pretrained_detector", "attributes"}
+# Row attributes rendered as columns when some row of a table has them (in this order).
+ATTRIBUTES = {"supervision": "Supervision", "annotations": "Manual ann.", "backbone": "Backbone"}
+NOT_STATED = "not stated"
+PACKAGE_PREFIX = "ovbench:"  # an input in ovbench's package data (the demo), in a stored result
+_PACKAGE = Path(__file__).resolve().parent.parent
+_PRINTED = re.compile(r"\d+(\.\d+)?\Z")
 _FIELDS = {"reported": _COMMON | {"citation", "scale", "metrics"},
            "reproduced": _COMMON | {"result", "expect"}}
 _CITATION = {"paper", "table", "row", "position", "url", "test_fixture"}
@@ -76,6 +87,16 @@ class Entry:
     result_path: Path | None = None  # reproduced: the result file beside the entry
     intervals: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)  # key -> [lo, hi] percent
     bootstrap: dict[str, Any] | None = None  # reproduced: the result's "bootstrap" block, if scored with one
+    attributes: dict[str, str] = field(default_factory=dict)  # supervision / annotations / backbone
+
+    @property
+    def table_source(self) -> str:
+        """The paper and table of a reported row (footers), or its full source."""
+        if self.citation:
+            fixture = " [test fixture]" if self.citation.get("test_fixture") else ""
+            url = f" <{self.citation['url']}>" if self.citation.get("url") else ""
+            return f"{self.citation['paper']}{url}, Table {self.citation['table']}{fixture}"
+        return self.source
 
     @property
     def source(self) -> str:
@@ -100,7 +121,7 @@ def result_protocol(result: dict[str, Any]) -> str:
     """The protocol of a result in words: scorer version plus the options that move numbers."""
     s, b = result["scorer"], result["benchmark"]
     opts = s.get("options", {})
-    if b["name"] == "ov-swig":
+    if b["name"] in ("ov-swig", "swig"):
         detail = f"{opts.get('averaging')} averaging, IoU {opts.get('iou')}"
     elif b["name"] == "swig-hoi":
         detail = f"profile {s.get('profile')}, ties {opts.get('tie_order')}"
@@ -160,14 +181,22 @@ def load_entry(path: str | Path) -> Entry:
     detector = data.get("pretrained_detector")
     if detector is not None and not isinstance(detector, bool):
         problems.add(f"field 'pretrained_detector': expected true or false, got {detector!r}")
-    if spec is not None and spec.detector_flag and kind == "reported" and detector is None:
+    if spec is not None and spec.detector_flag and kind == "reported" and "pretrained_detector" not in data:
         problems.add("field 'pretrained_detector': required for HICO-DET reported entries "
-                     "(true when the method starts from a pretrained object detector)")
+                     "(true when the method starts from a pretrained object detector; null when the "
+                     "source does not state it)")
+    attributes = data.get("attributes", {})
+    if not isinstance(attributes, dict) or not all(isinstance(v, str) and v for v in attributes.values()):
+        problems.add('field \'attributes\': expected an object {"supervision": "...", ...} of non-empty strings')
+        attributes = {}
+    for key in sorted(set(attributes) - set(ATTRIBUTES)):
+        problems.add(f"unknown attribute {key!r}; known: {', '.join(ATTRIBUTES)}." + did_you_mean(key, ATTRIBUTES))
     for key in ("protocol", "notes"):
         if key in data and not isinstance(data[key], str):
             problems.add(f"field {key!r}: expected a string, got {type(data[key]).__name__}")
     common = dict(path=path, kind=kind, method=method or "", benchmark=benchmark or "", split=split or "",
                   marks=dict(sorted(marks.items())), pretrained_detector=detector,
+                  attributes={k: attributes[k] for k in ATTRIBUTES if k in attributes},
                   notes=data.get("notes", "") if isinstance(data.get("notes", ""), str) else "")
     if kind == "reported":
         entry = _reported(data, spec, problems, common)
@@ -191,8 +220,9 @@ def _check_location(path: Path, method, benchmark, split, problems: Problems) ->
                      f"{path.parent.parent.name!r}; move it to <DIR>/{benchmark}/{split}/")
     if split and path.parent.name != split:
         problems.add(f"field 'split' is {split!r} but the file is in folder {path.parent.name!r}")
-    if method and path.stem != slug(method):
-        problems.add(f"method {method!r} must be stored as {slug(method)}.json, not {path.name}")
+    if method and path.stem != slug(method) and not path.stem.startswith(slug(method) + "."):
+        problems.add(f"method {method!r} must be stored as {slug(method)}.json (or {slug(method)}.<tag>.json "
+                     f"when several rows share the method name), not {path.name}")
 
 
 def _reported(data: dict, spec, problems: Problems, common: dict) -> Entry:
@@ -226,10 +256,13 @@ def _reported(data: dict, spec, problems: Problems, common: dict) -> Entry:
                 problems.add(f"metric {key!r} is not a {spec.name} metric." + did_you_mean(key, spec.known_keys))
             elif value is None:
                 values[key] = None
-            elif not isinstance(value, (int, float)) or isinstance(value, bool):
-                problems.add(f"metric {key!r}: expected a number or null, got {value!r}")
+            elif isinstance(value, str) and not _PRINTED.match(value):
+                problems.add(f"metric {key!r}: expected the number as printed (digits, e.g. \"23.40\"), got {value!r}")
+            elif not isinstance(value, (int, float, str)) or isinstance(value, bool):
+                problems.add(f"metric {key!r}: expected a number, a string as printed (\"23.40\") or null, "
+                             f"got {value!r}")
             elif scale in SCALES:
-                pct = Decimal(repr(value)) * SCALES[scale]
+                pct = Decimal(value if isinstance(value, str) else repr(value)) * SCALES[scale]
                 if not Decimal(0) <= pct <= Decimal(100):
                     problems.add(f"metric {key!r}: {value!r} is outside the {scale} range "
                                  f"({'0-100' if scale == 'percent' else '0-1'}); check 'scale'")
@@ -273,6 +306,43 @@ def _reproduced(data: dict, spec, problems: Problems, common: dict) -> Entry:
                  bootstrap=result.get("bootstrap") if intervals else None, **common)
 
 
+def portable_inputs(inputs: dict[str, str], base: Path, folder: Path, repo: Path) -> dict[str, str]:
+    """A result's ``volatile.inputs`` without machine paths, for storing under ``folder``.
+
+    A path (absolute, or relative to ``base``, the result's folder) inside ``repo`` (the folder
+    holding the leaderboard) becomes relative to ``folder``, so a fresh clone finds it; one in
+    ovbench's own package (the built-in demo data; checked first) becomes
+    ``ovbench:<path in the package>``;
+    anything else is dropped to ``""`` (not re-readable elsewhere; the result still pins its
+    sha256, so ``ovbench compare`` can be given the file explicitly).
+    """
+    import os
+
+    package = _PACKAGE.resolve()
+    out = {}
+    for key, value in sorted(inputs.items()):
+        if not isinstance(value, str) or not value:
+            out[key] = ""
+            continue
+        path = (base / value).resolve()
+        if path.is_relative_to(package):
+            out[key] = PACKAGE_PREFIX + path.relative_to(package).as_posix()
+        elif path.is_relative_to(repo):
+            out[key] = os.path.relpath(path, folder).replace(os.sep, "/")
+        else:
+            out[key] = ""
+    return out
+
+
+def resolve_input(entry: "Entry", value: str | None) -> str | None:
+    """An input path recorded in a stored result, resolved against the result's folder."""
+    if not value:
+        return None
+    if value.startswith(PACKAGE_PREFIX):
+        return str(_PACKAGE / value[len(PACKAGE_PREFIX):])
+    return str((entry.result_path.parent / value).resolve())
+
+
 def add_reproduced(root: str | Path, result_path: str | Path, split: str, method: str | None = None,
                    *, pretrained_detector: bool | None = None, notes: str = "") -> Path:
     """Store a result file (from ``ovbench score -o``) as a reproduced entry; return the entry path.
@@ -285,7 +355,10 @@ def add_reproduced(root: str | Path, result_path: str | Path, split: str, method
     from ..jsonio import atomic_write, read_bytes, write_json
     from ..results import load_result
 
+    from .official import check_official
+
     result = load_result(result_path)
+    check_official(result, split, str(result_path))
     method = method or result.get("method", {}).get("name")
     if not method:
         raise InputError(f"{result_path}: the result records no method name; give one with --method")
@@ -295,7 +368,15 @@ def add_reproduced(root: str | Path, result_path: str | Path, split: str, method
         raise InputError(f"{entry_path}: an entry for {method!r} already exists; remove it first to replace it")
     folder.mkdir(parents=True, exist_ok=True)
     ref = f"{slug(method)}{RESULT_SUFFIX}"
-    atomic_write(folder / ref, read_bytes(result_path, "result file"))
+    raw = read_bytes(result_path, "result file")
+    inputs = (result.get("volatile") or {}).get("inputs")
+    if inputs:  # no machine paths in a stored result (volatile: the payload hash is unchanged)
+        from ..jsonio import dump_bytes
+
+        result["volatile"]["inputs"] = portable_inputs(inputs, Path(result_path).resolve().parent,
+                                                       folder.resolve(), Path(root).resolve().parent)
+        raw = dump_bytes(result)
+    atomic_write(folder / ref, raw)
     entry: dict[str, Any] = {"schema": SCHEMA, "kind": "reproduced", "method": method,
                              "benchmark": result["benchmark"]["name"], "split": split,
                              "result": ref, "expect": expect_block(result)}

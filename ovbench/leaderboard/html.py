@@ -89,10 +89,11 @@ def render_html(table: Table) -> str:
 
 
 def _table_html(table: Table) -> str:
-    ncols = 1 + table.detector_flag + len(table.columns)
+    ncols = 1 + table.detector_flag + len(table.attribute_labels) + len(table.columns)
     head = ['<th class="method" scope="col">Method</th>']
     if table.detector_flag:
         head.append('<th scope="col">Pretrained det.</th>')
+    head += [f'<th scope="col">{escape(a)}</th>' for a in table.attribute_labels]
     head += [f'<th class="sortable" scope="col" data-key="{escape(c.key)}" title="{escape(c.group)}: '
              f'{escape(c.label)}">{escape(c.label)}</th>' for c in table.columns]
     out = ['<table id="leaderboard">', "<thead><tr>" + "".join(head) + "</tr></thead>"]
@@ -102,8 +103,9 @@ def _table_html(table: Table) -> str:
         for row in section.rows:
             cells = [f'<td class="method" title="{escape(row.source)}">{escape(row.method + "".join(row.marks))}</td>']
             if table.detector_flag:
-                det = MISSING if row.pretrained_detector is None else ("yes" if row.pretrained_detector else "no")
+                det = "not stated" if row.pretrained_detector is None else ("yes" if row.pretrained_detector else "no")
                 cells.append(f"<td>{det}</td>")
+            cells += [f"<td>{escape(a)}</td>" for a in row.attributes]
             for c in row.cells:
                 value = "" if c.value is None else fraction_text(c.value)
                 cls = "metric best" if c.best else "metric"
@@ -125,7 +127,8 @@ def _table_html(table: Table) -> str:
 
 def _chart_svg(table: Table) -> str:
     """Grouped horizontal bars: one group per row, one bar per chart subset (percent)."""
-    rows = [(s.kind, r) for s in table.sections for r in s.rows]
+    # rows without any charted value (e.g. a paper reporting full mAP only) are left out of the chart
+    rows = [(s.kind, r) for s in table.sections for r in s.rows if any(v is not None for v in r.chart)]
     labels = table.chart_labels
     bar, gap, left, width = 12, 10, 190, 420
     height = 40 + len(rows) * (bar * len(labels) + gap) + 20

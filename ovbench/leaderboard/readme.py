@@ -45,15 +45,16 @@ write `null`). The placeholders in angle brackets are to be replaced:
   "schema": "ovbench.leaderboard-entry/1",
   "kind": "reported",
   "method": "<method name as in the paper>",
-  "benchmark": "<ov-swig | hico-det>",
+  "benchmark": "<ov-swig | hico-det | swig | v-coco>",
   "split": "<dev | test>",
   "citation": {{"paper": "<title (venue year)>", "table": "<table number>",
                "row": "<row label as printed>", "position": <row index in the table, from 1>}},
   "scale": "percent",
   "marks": {{"*": "<what the mark means, as the paper's caption says>"}},
-  "protocol": "<evaluation protocol, e.g. the zero-shot setting; rows with different protocols go in different sections>",
-  "pretrained_detector": <true | false; required for hico-det>,
-  "metrics": {{"<metric key>": <number as printed>}}
+  "protocol": "<evaluation protocol as far as the paper states it, 'not stated' for the rest; rows with different protocols go in different sections>",
+  "pretrained_detector": <true | false | null when not stated; required for hico-det>,
+  "attributes": {{"supervision": "<optional>", "annotations": "<optional>", "backbone": "<optional>"}},
+  "metrics": {{"<metric key>": "<number as printed, as a string: \"23.40\">"}}
 }}
 ```
 
@@ -70,6 +71,8 @@ Metric keys (dotted paths into a result's `metrics`):
 ```sh
 ovbench score preds.json -b ov-swig ... -o result.json
 ovbench leaderboard leaderboard/ --add result.json --split <split label> [--method NAME]
+# a real split (test, dev) needs the official data's pinned fingerprint (ovbench/leaderboard/official.py);
+# anything else goes under a demo-* label
 ovbench leaderboard leaderboard/ --readme
 ```
 """
@@ -85,6 +88,27 @@ def _keys_text() -> str:
     return "\n".join(lines)
 
 
+PAGES = "pages"
+
+
+def page_name(benchmark: str, split: str) -> str:
+    return f"{benchmark}-{split}.html"
+
+
+def render_site(root: str | Path) -> dict[str, str]:
+    """Every generated file of leaderboard folder ``root``: README.md and one HTML page per table.
+
+    Keys are paths relative to ``root`` (``README.md``, ``pages/<benchmark>-<split>.html``).
+    """
+    from .render import render
+
+    entries = load_entries(root)
+    files = {"README.md": render_readme(root)}
+    for benchmark, split in sorted({(e.benchmark, e.split) for e in entries}):
+        files[f"{PAGES}/{page_name(benchmark, split)}"] = render(build_table(entries, benchmark, split), "html")
+    return files
+
+
 def render_readme(root: str | Path) -> str:
     """The README text of leaderboard folder ``root``: every (benchmark, split) table in order."""
     entries = load_entries(root)
@@ -94,6 +118,8 @@ def render_readme(root: str | Path) -> str:
                      "(`ovbench demo`): they show the pipeline and are not Ov-SWiG or HICO-DET results.\n")
     for benchmark, split in sorted({(e.benchmark, e.split) for e in entries}):
         parts.append(render_markdown(build_table(entries, benchmark, split)))
+        parts.append(f"Sortable page with chart: [{PAGES}/{page_name(benchmark, split)}]"
+                     f"({PAGES}/{page_name(benchmark, split)}).\n")
     if not entries:
         parts.append("No entries yet.\n")
     if any(e.kind == "reported" for e in entries):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, OvbenchError, SpecError
-from .entries import Entry
+from .entries import Entry, resolve_input
 
 #: the mark of a cell whose difference from its column's best reproduced value is not significant
 TIE_MARK = "≈"
@@ -45,6 +45,17 @@ def _inputs(result: dict) -> dict[str, str]:
     return {k: given.get(k) for k, need in needed.items() if need}
 
 
+def _explicit_inputs(first: Entry, second: Entry) -> dict[str, str | None]:
+    """The inputs each stored result recorded, resolved against its own folder (no machine paths)."""
+    from ..results import load_result
+
+    ra, rb = load_result(first.result_path), load_result(second.result_path)
+    ia, ib = _inputs(ra), _inputs(rb)
+    return {"preds_a": resolve_input(first, ia["predictions"]), "preds_b": resolve_input(second, ib["predictions"]),
+            "annotations": resolve_input(first, ia["annotations"]),
+            "manifest": resolve_input(first, ia.get("manifest"))}
+
+
 def check_comparable(entries: list[Entry]) -> None:
     """Raise unless the reproduced ``entries`` can be compared pairwise (see the module docstring).
 
@@ -66,6 +77,7 @@ def check_comparable(entries: list[Entry]) -> None:
     missing = []
     for e, r in results:
         for what, path in _inputs(r).items():
+            path = resolve_input(e, path)
             if not path or not Path(path).exists():
                 missing.append(f"{e.method!r}: {what} {path!r} (recorded in {e.result_path}, volatile.inputs)")
     if missing:
@@ -95,7 +107,8 @@ class Comparisons:
         if pair not in self._cache:
             o = self.options
             try:
-                self._cache[pair] = compare(*pair, n=o.n, seed=o.seed, confidence=o.confidence)
+                self._cache[pair] = compare(*pair, n=o.n, seed=o.seed, confidence=o.confidence,
+                                            **_explicit_inputs(first, second))
             except OvbenchError as exc:
                 raise type(exc)(f"--significance: comparing {first.method!r} with {second.method!r}: {exc}") from None
         try:

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from .. import __version__
 from ..errors import InputError, did_you_mean
 from .columns import Column, get_spec
-from .entries import Entry
+from .entries import ATTRIBUTES, NOT_STATED, Entry
 from .significance import TIE_MARK, Comparisons, SignificanceOptions, check_comparable
 
 MISSING = "—"
@@ -52,6 +52,7 @@ class Row:
     pretrained_detector: bool | None
     source: str
     chart: tuple[Decimal | None, ...]
+    attributes: tuple[str, ...] = ()  # one text per Table.attribute_labels (NOT_STATED when absent)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Table:
     footer: tuple[str, ...]
     intervals: bool = False  # renderers show cells' intervals
     significance: dict | None = None  # {"n", "seed", "confidence", "compared_pairs"} with significance marks
+    attribute_labels: tuple[str, ...] = ()  # row attribute columns (Supervision, Manual ann., Backbone)
 
 
 def fmt_percent(value: Decimal, digits: int) -> str:
@@ -120,8 +122,9 @@ def build_table(entries: list[Entry], benchmark: str, split: str, *, digits: int
         if len(reproduced) >= 2:
             check_comparable(reproduced)
             comparisons = Comparisons(significance)
-    sections = tuple(_section(groups[k], columns, spec.chart_keys, digits, sort, intervals, comparisons)
-                     for k in sorted(groups))
+    attr_keys = tuple(k for k in ATTRIBUTES if any(k in e.attributes for e in chosen))
+    sections = tuple(_section(groups[k], columns, spec.chart_keys, digits, sort, intervals, comparisons, attr_keys)
+                     for k in sorted(groups, key=lambda k: (k[0], min(_first(e) for e in groups[k]), k[1])))
     legend = tuple(sorted({(m, meaning) for e in chosen for m, meaning in e.marks.items()}))
     footer = _footer(chosen, benchmark, split, digits)
     if intervals:
@@ -134,7 +137,13 @@ def build_table(entries: list[Entry], benchmark: str, split: str, *, digits: int
     return Table(benchmark=benchmark, split=split, columns=columns, sections=sections, digits=digits,
                  detector_flag=spec.detector_flag, chart_labels=tuple(k for k, _ in spec.chart_keys),
                  chart_title=spec.chart_title, legend=legend, footer=footer, intervals=intervals,
-                 significance=sig)
+                 significance=sig, attribute_labels=tuple(ATTRIBUTES[k] for k in attr_keys))
+
+
+def _first(entry: Entry) -> tuple:
+    """Sections follow the papers' order: source table, then the row's position in it."""
+    c = entry.citation or {}
+    return (c.get("paper", ""), c.get("table", ""), c.get("position") or 0)
 
 
 def _order(entry: Entry, sort: str | None):
@@ -146,7 +155,7 @@ def _order(entry: Entry, sort: str | None):
 
 
 def _section(entries: list[Entry], columns, chart_keys, digits: int, sort: str | None,
-             intervals: bool = False, comparisons: Comparisons | None = None) -> Section:
+             intervals: bool = False, comparisons: Comparisons | None = None, attr_keys=()) -> Section:
     entries = sorted(entries, key=lambda e: _order(e, sort))
     best = {}
     for c in columns:
@@ -166,6 +175,7 @@ def _section(entries: list[Entry], columns, chart_keys, digits: int, sort: str |
                               tie=(i, c.key) in ties))
         rows.append(Row(method=e.method, marks=tuple(e.marks), kind=e.kind, cells=tuple(cells),
                         pretrained_detector=e.pretrained_detector, source=e.source,
+                        attributes=tuple(e.attributes.get(k, NOT_STATED) for k in attr_keys),
                         chart=tuple(e.values.get(k) for _, k in chart_keys)))
     return Section(kind=entries[0].kind, protocol=entries[0].protocol, rows=tuple(rows))
 
@@ -218,10 +228,14 @@ def _significance_footer(options: SignificanceOptions, compared: bool) -> tuple[
 def _footer(entries: list[Entry], benchmark: str, split: str, digits: int) -> tuple[str, ...]:
     lines = [f"Benchmark {benchmark}, split {split}; values in percent rounded to {digits} digits; "
              "best per column within a section in bold; missing values shown as —."]
+    if len({(e.kind, e.protocol) for e in entries}) > 1:
+        lines.append("Each section holds one kind (reported / reproduced) and one protocol as far as its source "
+                     "states it ('not stated' where it does not): numbers in different sections are not "
+                     "comparable, and bold marks the best within a section only.")
     scorers = sorted({e.scorer for e in entries if e.scorer})
     if scorers:
         lines.append(f"Reproduced rows scored by ovbench scorer {', '.join(scorers)}.")
-    sources = sorted({e.source for e in entries if e.kind == "reported"})
+    sources = sorted({e.table_source for e in entries if e.kind == "reported"})
     lines += [f"Source: {s}." for s in sources]
     lines.append(f"Rendered by ovbench {__version__}.")
     return tuple(lines)
