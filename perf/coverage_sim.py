@@ -53,7 +53,7 @@ def _se(p: float, r: int) -> float:
 # --------------------------------------------------------------------------- HICO-DET
 
 def hico(annotations: Path, sizes: list[tuple[int | None, int, int]], paired: list[tuple[int, int, int]],
-         seed: int, groups: int) -> dict:
+         seed: int, groups: int, large: bool = True) -> dict:
     from hico_population import Population
     from ovbench.scorers import hoi as scorer
     from ovbench.scorers.hoi_ap import thresholds
@@ -94,6 +94,8 @@ def hico(annotations: Path, sizes: list[tuple[int | None, int, int]], paired: li
                 his[m].append(hi)
         obs = np.array(obs)
         target = obs.mean(axis=0)
+        if big is None:
+            big = np.full((1, len(keys)), np.nan) if not large else None
         if big is None:
             big_keys, big = point(ranked(10 * pop.n_images, rng.integers(0, pop.n_images, 10 * pop.n_images)))
         secs = time.perf_counter() - t
@@ -221,7 +223,7 @@ def report(res: dict) -> str:
             lines.append(f"| {r['n_images']} | {r['metric']} | {r['R']} x {r['B']} | {c[0]:.1f} | **{c[1]:.1f}** | {c[2]:.1f} | "
                          f"{c[3]:.1f}{undef} | {100 * r['centered']['contains_estimate']:.1f} | {_se(r['centered']['coverage'], r['R']):.1f} | "
                          f"{100 * r['target']:.2f} | {100 * r['mean_resample_shift']:+.2f} | {100 * r['sd']:.2f} | "
-                         f"{100 * r['ten_times_larger']:.2f} |")
+                         + ("—" if np.isnan(r['ten_times_larger']) else f"{100 * r['ten_times_larger']:.2f}") + " |")
         lines.append("")
     s = res.get("swig", {}).get("coverage", [])
     if s:
@@ -253,17 +255,27 @@ def main() -> None:
     ap.add_argument("--only", choices=("hico", "swig"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--sizes", help="HICO-DET test sets as n:R:B,... (n 0 = the full test set); default "
+                                    "0:30:100,2000:100:100,500:150:100")
+    ap.add_argument("--paired", help="HICO-DET paired runs as n:R:B,...; default 500:150:100")
+    ap.add_argument("--swig-r", type=int, default=400, help="Ov-SWiG test sets (and paired runs)")
+    ap.add_argument("--swig-b", type=int, default=200, help="Ov-SWiG resamples per test set")
+    ap.add_argument("--no-large", action="store_true", help="skip the 96,580-image reference draw")
     args = ap.parse_args()
     q = args.quick
     t = time.perf_counter()
     res = {}
     if args.only != "swig":
         # sized for a shared 2-core machine (about 10 minutes); see the Monte Carlo error column
-        sizes = [(None, 6, 50), (2000, 10, 50), (500, 10, 50)] if q else [(None, 30, 100), (2000, 100, 100), (500, 150, 100)]
-        paired = [(500, 10, 50)] if q else [(500, 150, 100)]
-        res["hico"] = hico(args.hico_annotations, sizes, paired, args.seed, groups=10)
+        def parse(text):
+            return [(int(n) or None, int(r), int(b)) for n, r, b in (x.split(":") for x in text.split(","))]
+
+        sizes = parse(args.sizes or ("0:6:50,2000:10:50,500:10:50" if q else "0:30:100,2000:100:100,500:150:100"))
+        paired = parse(args.paired or ("500:10:50" if q else "500:150:100"))
+        res["hico"] = hico(args.hico_annotations, sizes, paired, args.seed, groups=10, large=not args.no_large)
     if args.only != "hico":
-        res["swig"] = swig(args.swig, 20 if q else 400, 100 if q else 200, 20 if q else 400, args.seed)
+        res["swig"] = swig(args.swig, 20 if q else args.swig_r, 100 if q else args.swig_b, 20 if q else args.swig_r,
+                           args.seed)
     res["seconds"] = time.perf_counter() - t
     text = report(res)
     print(text)
