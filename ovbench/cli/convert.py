@@ -11,11 +11,11 @@ from .app import EXIT_CODES_HELP, emit, main
 @click.argument("raw_output", required=False, type=click.Path())
 @click.option("--from", "method_from", metavar="METHOD", help="Adapter name (see --list).")
 @click.option("--list", "list_only", is_flag=True, help="List the adapters and exit.")
-@click.option("--benchmark", "-b", type=click.Choice(["ov-swig", "hico-det"]), default=None,
+@click.option("--benchmark", "-b", type=click.Choice(["ov-swig", "hico-det", "swig-hoi"]), default=None,
               help="Check that the adapter targets this benchmark.")
 @click.option("--annotations", type=click.Path(), default=None,
               help="[ov-swig] SWiG_jsons folder (or a split JSON): vocabularies, ClipSitu's orders, "
-                   "image sizes.")
+                   "image sizes. [swig-hoi] swig_test_1000.json: maps img_id to file names.")
 @click.option("--vocab", type=click.Path(file_okay=False), default=None,
               help="[ov-swig] Folder with verb_indices.txt, train_classes.csv, role_indices.txt, "
                    "imsitu_space.json (default: the --annotations folder).")
@@ -46,6 +46,7 @@ def convert(raw_output, method_from, list_only, benchmark, output, **options):
           --annotations SWiG_jsons --split test -o clipsitu.json
       ovbench convert --from jsl results.json --top5 top_5_verbs.json --vocab SWiG_jsons -o jsl.json
       ovbench convert --from mipd outputs.npz --vocab SWiG_jsons -o mipd.json
+      ovbench convert --from thid-swig-hoi output/preds.pkl --annotations swig_test_1000.json -o thid.json
     """
     from ..adapters import get_adapter, list_adapters
 
