@@ -14,7 +14,7 @@ from ovbench.benchmarks import ovswig
 from ovbench.errors import SpecError
 from ovbench.jsonio import dump_bytes
 from ovbench.stats import gsr as sg
-from ovbench.stats.bootstrap import Resampler, percentile_interval, permutation_p, shifted_bootstrap_p
+from ovbench.stats.bootstrap import METHODS, Resampler, interval, p_value, percentile_interval, significant
 
 DEMO = ovswig.DEMO_DATA
 
@@ -92,13 +92,51 @@ def test_interval_covers_the_true_mean_at_about_the_nominal_rate():
 
 def test_p_values_for_no_difference_and_a_clear_difference():
     zero = np.zeros((100, 2))
-    assert np.array_equal(shifted_bootstrap_p(zero, np.zeros(2)), [1.0, 1.0])
-    assert np.array_equal(permutation_p(np.zeros((50, 2)), 99, 0), [1.0, 1.0])
+    for m in METHODS:
+        if m != "bca":
+            assert np.array_equal(p_value(zero, np.zeros(2), method=m), [1.0, 1.0])
     rng = np.random.default_rng(0)
-    diffs = (rng.random((400, 1)) < 0.6).astype(float) / 400  # B better on 60% of images, 0 elsewhere
-    assert permutation_p(diffs, 999, 1)[0] == pytest.approx(1 / 1000)
     boot = rng.normal(0.05, 0.01, size=(999, 1))
-    assert shifted_bootstrap_p(boot, np.array([0.05]))[0] <= 0.002
+    assert p_value(boot, np.array([0.05]), method="centered")[0] == pytest.approx(2 / 1000)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_p_below_alpha_exactly_when_the_interval_excludes_zero(method):
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        B = int(rng.integers(40, 400))
+        loc = rng.normal(0, 0.02)
+        s = np.round(rng.normal(loc, 0.01, size=(B, 3)), int(rng.integers(2, 6)))  # rounding makes ties
+        obs = np.round(loc + rng.normal(0, 0.01, 3), 3)
+        jk = rng.normal(obs, 0.001, size=(20, 3))
+        p = p_value(s, obs, method=method, jackknife=jk)
+        for conf in (0.95, 0.9, 0.99, float(rng.uniform(0.5, 0.999)), 1 - float(p[0]) if 0 < p[0] < 1 else 0.8):
+            lo, hi = interval(s, obs, method=method, confidence=conf, jackknife=jk)
+            ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(p)
+            excluded = (lo > 0) | (hi < 0)
+            assert np.array_equal(significant(p, conf)[ok], excluded[ok]), (trial, conf, p, lo, hi)
+
+
+def test_interval_methods_against_definitions():
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(1)
+    x = rng.exponential(size=60)
+    B = 3999
+    s = x[rng.integers(0, 60, (B, 60))].mean(axis=1)
+    k = int((np.arange(1, B + 1) / (B + 1) < (1 - 0.95) / 2).sum())  # the (B+1) rule: 100 here
+    assert k in (99, 100)
+    srt = np.sort(s)
+    lo, hi = interval(s, x.mean(), method="percentile")
+    assert (lo, hi) == (srt[k - 1], srt[B - k])
+    lo, hi = interval(s, x.mean(), method="centered")
+    assert lo == pytest.approx(srt[k - 1] - s.mean() + x.mean()) and hi == pytest.approx(srt[B - k] - s.mean() + x.mean())
+    lo, hi = interval(s, x.mean(), method="basic")
+    assert lo == pytest.approx(2 * x.mean() - srt[B - k]) and hi == pytest.approx(2 * x.mean() - srt[k - 1])
+    jk = np.array([np.delete(x, i).mean() for i in range(60)])
+    lo, hi = interval(s, x.mean(), method="bca", jackknife=jk[:, None])
+    ref = stats.bootstrap((x,), np.mean, n_resamples=B, method="BCa", random_state=2).confidence_interval
+    assert lo == pytest.approx(ref.low, abs=0.02) and hi == pytest.approx(ref.high, abs=0.03)
+    assert lo > interval(s, x.mean(), method="percentile")[0]  # right skew: BCa moves right
 
 
 def test_design_reproduces_every_demo_metric(tmp_path):

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from ovbench.benchmarks import hicodet, ovswig
-from ovbench.stats import compare, not_significant
+from ovbench.stats import compare
+from ovbench.stats.paired import render, not_significant
 
 SWIG = ovswig.DEMO_DATA
 HICO = Path(hicodet.__file__).resolve().parent.parent / "data" / "hico_det_demo"
@@ -118,7 +119,7 @@ def test_hico_compare_identical_and_better(tmp_path, run_cli):
         res = run_cli("score", path, "-b", "hico-det", "--annotations", ann, "--setting", "rf-uc",
                       "-o", tmp_path / f"{name}.json")
         assert res.exit_code == 0, res.output
-    res = run_cli("compare", tmp_path / "a.json", tmp_path / "a.json", "--bootstrap", "30", "-f", "csv")
+    res = run_cli("compare", tmp_path / "a.json", tmp_path / "a.json", "--bootstrap", "40", "-f", "csv")
     assert res.exit_code == 0
     lines = res.output.splitlines()
     assert lines[0] == "metric,a,b,difference,lo,hi,p_value,significant"
@@ -127,6 +128,13 @@ def test_hico_compare_identical_and_better(tmp_path, run_cli):
     full = next(r for r in cmp["rows"] if r["metric"] == "default/full")
     assert full["difference"] > 0.05 and full["significant"] and full["p_value"] < 0.05
     assert cmp["bootstrap"]["unit"] == "image" and cmp["bootstrap"]["stratified_by"] is None
+    assert cmp["bootstrap"]["method"] == "centered" and cmp["bootstrap"]["stats_version"] == 2
+    for conf in (0.95, 0.8, 0.99):  # one procedure: significant iff p < alpha iff the interval excludes 0
+        for row in compare(tmp_path / "worse.json", tmp_path / "a.json", n=200, seed=2, confidence=conf)["rows"]:
+            lo, hi = row["interval"]
+            assert row["significant"] == (row["p_value"] < 1 - conf) == (lo > 0 or hi < 0), row
+    text = render(cmp, "table")
+    assert "N permutations" not in text and "centered interval" in text
 
 
 def test_score_bootstrap_cli(run_cli, tmp_path):
@@ -144,5 +152,5 @@ def test_score_bootstrap_cli(run_cli, tmp_path):
                   "--seed", "3")
     assert res.exit_code == 2 and "--bootstrap" in res.output
     res = run_cli("score", HICO / "predictions.json", "-b", "hico-det", "--annotations", HICO / "annotations.json",
-                  "--bootstrap", "20", "-f", "csv")
+                  "--bootstrap", "40", "-f", "csv")
     assert res.exit_code == 0 and "default_lo," in res.output

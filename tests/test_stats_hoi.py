@@ -92,6 +92,20 @@ def test_bootstrap_result_is_deterministic_and_sane(gt):
     assert "intervals" not in plain and plain["metrics"] == a["metrics"]
     assert set(a["intervals"]) == {"default", "known_object"}
     assert a["bootstrap"]["unit"] == "image" and a["bootstrap"]["mean_classes_losing_gt"] > 0
+    assert a["bootstrap"]["method"] == "centered" and a["bootstrap"]["stats_version"] == 2
     for mode, block in a["intervals"].items():
         for col, (lo, hi) in block.items():
             assert 0.0 <= lo <= hi <= 1.0, (mode, col)
+            assert lo <= a["metrics"][mode][col] <= hi, (mode, col)  # centred: contains its estimate
+            assert a["bootstrap"]["resample_shift"][mode][col] is not None
+
+
+def test_trimming_never_changes_weighted_ap(gt):
+    det = make_dets(random_detections(gt, 8, seed=4, score_decimals=4))
+    ev = hicodet.evaluate_detections(gt, det, setting="rf-uc", box_frame="gt")
+    r = ev.ranked()["default"]
+    t = r.trimmed()
+    assert len(t.hoi) < len(r.hoi)
+    W = np.random.default_rng(0).poisson(1.0, (6, r.n_images)).astype(np.float64)
+    for x, y in zip(weighted_class_ap(r, W), weighted_class_ap(t, W)):
+        assert np.array_equal(x, y)

@@ -351,9 +351,17 @@ def _footer(result: dict[str, Any], md: bool) -> str:
     if bs:
         text += (f"; [lo, hi]: {100 * bs['confidence']:g}% {bs['method']} bootstrap interval, {bs['n']} "
                  f"resamples of images, seed {bs['seed']}")
-        if bs.get("mean_classes_losing_gt", 0) >= 1:
+        shift = (bs.get("resample_shift") or {}).get("default", {}).get("full")
+        if shift is not None:  # stats version 2 (docs/statistics.md)
+            text += (f"; resampled test sets score {100 * shift:+.2f} pts higher on average (Default Full; 11-point AP "
+                     "is biased upward on classes with few positives, and a resample leaves "
+                     f"{bs.get('mean_classes_losing_gt', 0):.1f} classes without ground truth): the interval removes "
+                     "this shift and is for the expected mAP of a test set of this size; a larger test set "
+                     "would score lower")
+        elif bs.get("mean_classes_losing_gt", 0) >= 1:  # a stats version 1 result
             text += (f"; note: a resample leaves on average {bs['mean_classes_losing_gt']:.1f} classes without "
-                     "ground truth (scored 0 as officially), so the intervals lie low on this small test set")
+                     "ground truth (scored 0 as officially); percentile interval of stats version 1, not centred "
+                     "on the estimate")
     return ("\n" if md else "") + (f"_{text}_" if md else text)
 
 

@@ -13,7 +13,7 @@ FORMATS = ("table", "md", "csv", "json")
 @click.argument("result_a", type=click.Path(dir_okay=False))
 @click.argument("result_b", type=click.Path(dir_okay=False))
 @click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=2), default=1000, show_default=True,
-              metavar="N", help="Paired bootstrap resamples (and permutations for the ov-swig p-value).")
+              metavar="N", help="Paired bootstrap resamples (the interval and the p-value both come from them).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the resamples.")
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True, help="Confidence level of the interval of B - A.")
@@ -38,7 +38,8 @@ def compare(result_a, result_b, n_bootstrap, seed, confidence, preds_a, preds_b,
     RESULT_A and RESULT_B are result files (`ovbench score -o`) of the same benchmark, split,
     manifest/setting and scorer options (otherwise exit 3). Their predictions are re-read and
     re-scored (sha256 and every number must match the result files), then the same resampled
-    images are used for both. A difference is significant when its interval excludes 0.
+    images are used for both. A difference is significant when p < 1 - confidence, i.e. exactly
+    when its interval excludes 0.
 
     \b
     Examples:

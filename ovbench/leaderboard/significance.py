@@ -3,7 +3,8 @@
 A result file holds no per-image data, so a mark needs :func:`ovbench.stats.compare`: it
 re-reads the predictions and annotations each result names (``volatile.inputs``), checks their
 sha256 and the re-scored payload, and bootstraps the paired difference on the *same* resampled
-images. A row is marked when that difference's interval (at the confidence level) contains 0.
+images. A row is marked when the difference is not significant: ``p >= 1 - confidence``, which is
+the same as its interval containing 0 (one procedure, :func:`ovbench.stats.bootstrap.p_value`).
 
 Only reproduced rows are compared; reported rows come from papers, which publish no per-image
 outputs. Every reproduced row must be a scoring of the same benchmark, split and scorer options
@@ -35,7 +36,7 @@ class SignificanceOptions:
 
     def describe(self) -> str:
         return (f"paired bootstrap of the difference, {self.n} resamples of images, seed {self.seed}: "
-                f"its {100 * self.confidence:g}% interval contains 0")
+                f"p >= {1 - self.confidence:.2g}, i.e. its {100 * self.confidence:g}% interval contains 0")
 
 
 def _inputs(result: dict) -> dict[str, str]:

@@ -207,12 +207,13 @@ def _interval_footer(entries: list[Entry]) -> tuple[str, ...]:
                 "were scored without --bootstrap.",)
     parts = [f"{100 * conf:g}% from {n} resamples of {unit}s" + (f" stratified by {strata}" if strata else "")
              + f", seed {seed}" for conf, n, seed, unit, strata in how]
-    lines = ["[lo, hi]: percentile bootstrap confidence interval stored in a reproduced row's result ("
+    lines = ["[lo, hi]: bootstrap confidence interval (method in each result's bootstrap.method) stored in a reproduced row's result ("
              + "; ".join(parts) + "); reported rows, and results scored without --bootstrap, have none."]
     lost = sorted(e.method for e in entries if (e.bootstrap or {}).get("mean_classes_losing_gt", 0) >= 1)
     if lost:  # HICO-DET on a small test set (docs/statistics.md)
         lines.append(f"Intervals of {', '.join(lost)}: a resample leaves on average one or more classes without "
-                     "ground truth (scored 0 as officially), so these intervals lie low on this small test set.")
+                     "ground truth (scored 0 as officially); see each result's bootstrap.method and "
+                     "docs/statistics.md for how the interval handles it.")
     return tuple(lines)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..scorers import gsr as scorer
-from .bootstrap import Resampler, percentile_interval
+from .bootstrap import STATS_VERSION, Resampler, interval
 
 Key = tuple[str, str, str]  # (subset, setting, metric)
 
@@ -88,16 +88,19 @@ def nest(keys: list[Key], values, template: dict) -> dict:
 
 def intervals(d: Design, metrics: dict, n: int, seed: int, confidence: float) -> dict:
     """Percentile intervals ``[lo, hi]`` nested like ``metrics`` (None where undefined)."""
-    lo, hi = percentile_interval(bootstrap_samples(d, n, seed), confidence)
+    lo, hi = interval(bootstrap_samples(d, n, seed), d.point(), method=DEFAULT_METHOD, confidence=confidence)
     pairs = [[float(a), float(b)] for a, b in zip(lo, hi)]
     return nest(d.keys, pairs, metrics)
 
 
+DEFAULT_METHOD = "percentile"
+
 METHOD = {
-    "method": "percentile",
+    "stats_version": STATS_VERSION,
+    "method": DEFAULT_METHOD,
     "unit": "image",
     "stratified_by": "verb",
     "resampling": "images drawn with replacement within their ground-truth verb (each verb keeps "
                   "its image count); metrics recomputed as weighted per-image sums",
-    "quantiles": "numpy linear (Hyndman-Fan type 7)",
+    "quantiles": "order statistics, (B+1) convention",
 }

@@ -33,7 +33,12 @@ import numpy as np
 
 from ..scorers import hoi as scorer
 from ..scorers.hoi_ap import first_recall_count
-from .bootstrap import Resampler, percentile_interval
+from .bootstrap import STATS_VERSION, Resampler, interval
+
+#: interval method of HICO-DET mAP (chosen by ``perf/coverage_sim.py``, see docs/statistics.md)
+DEFAULT_METHOD = "centered"
+#: groups of the delete-a-group jackknife that gives the BCa acceleration
+JACKKNIFE_GROUPS = 100
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,20 @@ class Ranked:
     gt_hoi: np.ndarray     # (p,) its class
     grid: np.ndarray       # recall thresholds
     n_images: int
+
+    def trimmed(self) -> Ranked:
+        """The same ranking without each class's detections after its last true positive.
+
+        Interpolated precision is only ever read at a true positive (see
+        :func:`weighted_class_ap`), so those detections cannot change any AP, under any
+        weights; on the full test set with ~100 detections per image they are ~3/4 of all.
+        """
+        idx = np.arange(len(self.hoi))
+        last = np.full(scorer.N_HOI, -1, dtype=np.int64)
+        np.maximum.at(last, self.hoi[self.tp], idx[self.tp])
+        keep = idx <= last[self.hoi]
+        return Ranked(self.image[keep], self.hoi[keep], self.tp[keep], self.gt_image, self.gt_hoi, self.grid,
+                      self.n_images)
 
     @classmethod
     def from_scorer(cls, out: dict, gt, det, grid: np.ndarray) -> Ranked:
@@ -121,24 +140,18 @@ def _summaries(ap: np.ndarray, npos: np.ndarray, profile, unseen) -> list[dict]:
     return [scorer.summarize(ap[b], profile, npos[b].astype(np.int64), unseen) for b in range(len(ap))]
 
 
-def bootstrap_samples(modes: dict[str, Ranked], profile, unseen, n: int, seed: int, chunk: int = 16,
-                      n_images: int | None = None, diagnostics: dict | None = None):
-    """Keys ``(mode, column)`` and (n, K) bootstrap values of every summary number.
-
-    A key whose value is undefined (None) in a resample gets NaN there. ``diagnostics`` (a dict,
-    filled in) receives ``mean_classes_losing_gt``: the mean number of classes with ground truth
-    in the test set that have none in a resample (they score 0 there, as the official protocol
-    scores a class without ground truth; many such classes bias the intervals low).
-    """
-    n_images = next(iter(modes.values())).n_images if n_images is None else n_images
+def _evaluate(modes: dict[str, Ranked], weights, profile, unseen, n: int, diagnostics: dict | None = None):
+    """Keys ``(mode, column)`` and (n, K) summary values for the weight chunks ``weights``."""
     keys: list[tuple[str, str]] | None = None
     out: np.ndarray | None = None
     lost = 0.0
-    for start, W in Resampler(n_images, n, seed, chunk=chunk).weights_chunks():
+    first = next(iter(modes))
+    trimmed = {mode: r.trimmed() for mode, r in modes.items()}
+    for start, W in weights:
         per_mode = {}
-        for mode, r in modes.items():
+        for mode, r in trimmed.items():
             ap, npos = weighted_class_ap(r, W)
-            if mode == next(iter(modes)):
+            if mode == first:
                 had = np.bincount(r.gt_hoi, minlength=scorer.N_HOI) > 0
                 lost += float(((npos == 0) & had).sum())
             per_mode[mode] = _summaries(ap, npos, profile, unseen)
@@ -152,29 +165,75 @@ def bootstrap_samples(modes: dict[str, Ranked], profile, unseen, n: int, seed: i
     return keys or [], out if out is not None else np.zeros((n, 0))
 
 
+def bootstrap_samples(modes: dict[str, Ranked], profile, unseen, n: int, seed: int, chunk: int = 16,
+                      n_images: int | None = None, diagnostics: dict | None = None):
+    """Keys ``(mode, column)`` and (n, K) bootstrap values of every summary number.
+
+    A key whose value is undefined (None) in a resample gets NaN there. ``diagnostics`` (a dict,
+    filled in) receives ``mean_classes_losing_gt``: the mean number of classes with ground truth
+    in the test set that have none in a resample (they score 0 there, as the official protocol
+    scores a class without ground truth).
+    """
+    n_images = next(iter(modes.values())).n_images if n_images is None else n_images
+    return _evaluate(modes, Resampler(n_images, n, seed, chunk=chunk).weights_chunks(), profile, unseen, n,
+                     diagnostics)
+
+
+def jackknife_samples(modes: dict[str, Ranked], profile, unseen, groups: int = JACKKNIFE_GROUPS, seed: int = 0,
+                      chunk: int = 16):
+    """Keys and (groups, K) delete-a-group jackknife values: images split into ``groups``
+    seeded random groups of (nearly) equal size, each left out once (weights 0, others 1)."""
+    n_images = next(iter(modes.values())).n_images
+    g = min(int(groups), n_images)
+    label = np.random.default_rng(seed).permutation(n_images) % g
+
+    def chunks():
+        for start in range(0, g, chunk):
+            ids = np.arange(start, min(start + chunk, g))
+            yield start, (label[None, :] != ids[:, None]).astype(np.float64)
+
+    return _evaluate(modes, chunks(), profile, unseen, g)
+
+
 def intervals(modes: dict[str, Ranked], metrics: dict, profile, unseen, n: int, seed: int,
-              confidence: float, diagnostics: dict | None = None) -> dict:
-    """Percentile intervals nested like ``metrics`` (``{mode: {column: [lo, hi] or None}}``)."""
+              confidence: float, diagnostics: dict | None = None, method: str = DEFAULT_METHOD) -> dict:
+    """Intervals nested like ``metrics`` (``{mode: {column: [lo, hi] or None}}``).
+
+    ``diagnostics`` also receives ``resample_shift`` (same nesting): the mean of the bootstrap
+    values minus the estimate, i.e. how much higher resampled test sets score on average.
+    """
     keys, samples = bootstrap_samples(modes, profile, unseen, n, seed, diagnostics=diagnostics)
+    observed = np.array([np.nan if metrics[mode].get(col) is None else metrics[mode][col] for mode, col in keys])
+    jk = None
+    if method == "bca":
+        jk_keys, jk = jackknife_samples(modes, profile, unseen, seed=seed)
+        assert jk_keys == keys
+    lo, hi = interval(samples, observed, method=method, confidence=confidence, jackknife=jk)
     out = {mode: {col: None for col in block} for mode, block in metrics.items()}
+    shift = {mode: {col: None for col in block} for mode, block in metrics.items()}
     for j, (mode, col) in enumerate(keys):
-        column = samples[:, j]
-        if metrics[mode].get(col) is None or np.isnan(column).any():
+        if np.isnan(observed[j]) or np.isnan(samples[:, j]).any() or np.isnan(lo[j]) or np.isnan(hi[j]):
             continue  # undefined in the data or in some resample: no interval
-        lo, hi = percentile_interval(column[:, None], confidence)
-        out[mode][col] = [float(lo[0]), float(hi[0])]
+        out[mode][col] = [float(lo[j]), float(hi[j])]
+        shift[mode][col] = float(samples[:, j].mean() - observed[j])
+    if diagnostics is not None:
+        diagnostics["resample_shift"] = shift
     return out
 
 
-def method(profile) -> dict:
+def method(profile, name: str = DEFAULT_METHOD) -> dict:
     info = {
-        "method": "percentile",
+        "stats_version": STATS_VERSION,
+        "method": name,
         "unit": "image",
         "stratified_by": None,
         "resampling": "test images drawn with replacement; AP recomputed per resample from the "
                       "image-weighted cumulative TP/FP counts and npos (no re-matching needed)",
-        "quantiles": "numpy linear (Hyndman-Fan type 7)",
+        "estimand": "expected mAP over test sets of this size drawn like this one",
+        "quantiles": "order statistics, (B+1) convention",
     }
+    if name == "bca":
+        info["jackknife"] = f"delete-a-group, {JACKKNIFE_GROUPS} seeded random groups of images"
     if profile.per_class_cap is not None:
         info["approximation"] = (f"per-class cap of {profile.per_class_cap} detections applied to the "
                                  "original ranking, not per resample")

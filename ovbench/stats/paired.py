@@ -5,15 +5,12 @@ annotations each result names (``volatile.inputs``, or paths given explicitly), 
 predictions' sha256 and the whole re-scored payload equal what the result recorded (so the
 numbers compared are the numbers in the files), and then resamples the *same* images for both:
 
-* interval: paired percentile bootstrap of ``d* = metric_B(w) - metric_A(w)`` (Ov-SWiG: images
-  stratified by verb; HICO-DET: images, AP recomputed), see :mod:`.gsr` and :mod:`.hoi`;
-* p-value, Ov-SWiG: Monte Carlo paired permutation test (swap A's and B's outputs per image;
-  every GSR number is linear in per-image scores, so a swap flips the sign of that image's
-  difference); HICO-DET: the paired-bootstrap distribution shifted to 0
-  (:func:`.bootstrap.shifted_bootstrap_p`). Both are Monte Carlo: the smallest p reported
-  is ``1 / (N + 1)``.
-
-A difference is *significant* when its interval excludes 0.
+* the paired bootstrap values ``d* = metric_B(w) - metric_A(w)`` (Ov-SWiG: images stratified by
+  verb; HICO-DET: images, AP recomputed), see :mod:`.gsr` and :mod:`.hoi`;
+* one procedure gives both the interval and the p-value: the benchmark's interval method
+  (Ov-SWiG ``percentile``, HICO-DET ``centered``) and the p-value that inverts it
+  (:func:`.bootstrap.p_value`), so ``p < alpha`` exactly when the ``1 - alpha`` interval
+  excludes 0. A difference is *significant* when ``p < 1 - confidence``.
 """
 
 from __future__ import annotations
@@ -28,9 +25,9 @@ import numpy as np
 from ..errors import InputError, SpecError
 from ..jsonio import sha256_hex
 from ..results import load_result, payload_of
-from .bootstrap import check_args, percentile_interval, permutation_p, shifted_bootstrap_p
+from .bootstrap import STATS_VERSION, check_args, interval, p_value, significant
 
-SCHEMA = "ovbench.compare/1"
+SCHEMA = "ovbench.compare/2"
 STATS_FIELDS = ("bootstrap", "intervals")  # added by --bootstrap; not re-derived by re-scoring
 
 
@@ -135,22 +132,24 @@ def compare(a: str | Path | dict, b: str | Path | dict, *, n: int = 1000, seed: 
     ea = _rescore(ra, "A", preds_a, annotations, manifest, ko_labels)
     eb = _rescore(rb, "B", preds_b, annotations, manifest, ko_labels)
     if ra["benchmark"]["name"] == "ov-swig":
-        keys, diffs, p, info = _gsr(ea, eb, n, seed)
+        keys, diffs, observed, info = _gsr(ea, eb, n, seed)
     else:
-        keys, diffs, p, info = _hoi(ea, eb, n, seed)
-    lo, hi = percentile_interval(diffs, confidence)
+        keys, diffs, observed, info = _hoi(ea, eb, n, seed)
+    lo, hi = interval(diffs, observed, method=info["method"], confidence=confidence)
+    p = p_value(diffs, observed, method=info["method"])
+    sig = significant(p, confidence)
     rows = []
     for j, key in enumerate(keys):
         va, vb = _get(ra["metrics"], key), _get(rb["metrics"], key)
-        if va is None or vb is None or np.isnan(diffs[:, j]).any():
+        if va is None or vb is None or np.isnan(diffs[:, j]).any() or np.isnan(lo[j]) or np.isnan(hi[j]):
             continue
-        interval = [float(lo[j]), float(hi[j])]
-        rows.append({"metric": "/".join(key), "a": va, "b": vb, "difference": vb - va, "interval": interval,
-                     "p_value": float(p[j]), "significant": not (interval[0] <= 0.0 <= interval[1])})
+        rows.append({"metric": "/".join(key), "a": va, "b": vb, "difference": vb - va,
+                     "interval": [float(lo[j]), float(hi[j])], "p_value": float(p[j]), "significant": bool(sig[j])})
     return {
         "schema": SCHEMA, "benchmark": ra["benchmark"], "scorer": ra["scorer"],
         "a": _who(ra), "b": _who(rb),
-        "bootstrap": {"n": int(n), "seed": int(seed), "confidence": float(confidence), **info},
+        "bootstrap": {"n": int(n), "seed": int(seed), "confidence": float(confidence), **info,
+                      "decision": "significant iff p < 1 - confidence, iff the interval excludes 0"},
         "rows": rows,
     }
 
@@ -183,10 +182,10 @@ def _gsr(ea, eb, n: int, seed: int):
         raise SpecError("cannot compare: the two scorings define different metrics or images")
     diff = gsr.Design(da.keys, db.X - da.X, da.strata)
     samples = gsr.bootstrap_samples(diff, n, seed)
-    p = permutation_p(diff.X, n, seed + 1)
-    info = {**gsr.METHOD, "method": "paired percentile bootstrap (same resampled images for A and B)",
-            "p_value": "Monte Carlo paired permutation test (swap A/B per image), N permutations"}
-    return [tuple(k) for k in da.keys], samples, p, info
+    info = {**gsr.METHOD, "paired": "same resampled images for A and B",
+            "p_value": f"inverts the paired {gsr.DEFAULT_METHOD} interval: smallest alpha whose interval excludes 0, "
+                       f"from the same {n} resamples"}
+    return [tuple(k) for k in da.keys], samples, diff.point(), info
 
 
 def _hoi(ea, eb, n: int, seed: int):
@@ -199,10 +198,10 @@ def _hoi(ea, eb, n: int, seed: int):
     diffs = sb - sa
     observed = np.array([np.nan if (x := _get(eb.fields["metrics"], k)) is None or (y := _get(ea.fields["metrics"], k)) is None
                          else x - y for k in sa_keys])
-    p = shifted_bootstrap_p(diffs, observed)
-    info = {**hoi.method(ea.profile), "method": "paired percentile bootstrap (same resampled images for A and B)",
-            "p_value": "paired bootstrap shifted to the null: (1 + #{|d* - d| >= |d|}) / (N + 1)"}
-    return list(sa_keys), diffs, p, info
+    info = {**hoi.method(ea.profile), "paired": "same resampled images for A and B",
+            "p_value": f"inverts the paired {hoi.DEFAULT_METHOD} interval: smallest alpha whose interval excludes 0, "
+                       f"from the same {n} resamples"}
+    return list(sa_keys), diffs, observed, info
 
 
 def render(cmp: dict, fmt: str) -> str:
@@ -230,7 +229,8 @@ def render(cmp: dict, fmt: str) -> str:
     foot = (f"A = {cmp['a']['method'] or cmp['a']['payload_sha256'][:12]}, B = {cmp['b']['method'] or cmp['b']['payload_sha256'][:12]}; "
             f"{cmp['benchmark']['name']} {cmp['benchmark'].get('split')}; {bs['n']} paired resamples "
             f"(seed {bs['seed']}, unit {bs['unit']}, stratified by {bs['stratified_by'] or 'nothing'}); "
-            f"significant = {conf} interval excludes 0; p: {bs['p_value']}")
+            f"{bs['method']} interval; significant = p < {1 - bs['confidence']:.2g} = the {conf} interval excludes 0; "
+            f"p {bs['p_value']}")
     return text + "\n\n" + (f"_{foot}_" if fmt == "md" else foot) + "\n"
 
 
