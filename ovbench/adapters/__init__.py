@@ -89,6 +89,11 @@ for _name, _method, _repo, _files in (
     register(AdapterInfo(_name, "hico-det", "ovbench.adapters.genvlkt", _method, _repo, _files,
                          "results.json repr dump (args.json_file) or evaluator.preds"))
 
+for _name, _method, _repo in (("upt-hico", "UPT", "fredzzhang/upt"), ("pvic-hico", "PViC", "fredzzhang/pvic")):
+    register(AdapterInfo(_name, "hico-det", "ovbench.adapters.upthico", _method, _repo,
+                         ("utils.py", "hicodet/hicodet.py"),
+                         "cache_hico folder of detections_XX.mat + --annotations instances_test2015.json"))
+
 
 def get_adapter(name: str) -> AdapterInfo:
     """The registered adapter ``name``; :class:`SpecError` with the choices otherwise."""

@@ -15,7 +15,8 @@ from .app import EXIT_CODES_HELP, emit, main
               help="Check that the adapter targets this benchmark.")
 @click.option("--annotations", type=click.Path(), default=None,
               help="[ov-swig] SWiG_jsons folder (or a split JSON): vocabularies, ClipSitu's orders, "
-                   "image sizes.")
+                   "image sizes. [upt-hico, pvic-hico] the annotation file the cache was written with "
+                   "(instances_test2015.json: image order).")
 @click.option("--vocab", type=click.Path(file_okay=False), default=None,
               help="[ov-swig] Folder with verb_indices.txt, train_classes.csv, role_indices.txt, "
                    "imsitu_space.json (default: the --annotations folder).")
@@ -28,6 +29,8 @@ from .app import EXIT_CODES_HELP, emit, main
               help="[coformer family, clipsitu] Verbs kept per image (default 5).")
 @click.option("--special-nouns", type=click.Choice(["drop", "next-best"]), default=None,
               help="[coformer family] oov/Pad argmax: leave the role out (default) or take the best real class.")
+@click.option("--mat-offset", type=click.Choice(["undo", "keep"]), default=None,
+              help="[upt-hico, pvic-hico] undo cache_hico's x2-1, y2-1 (default) or keep the MATLAB values.")
 @click.option("--method", default=None, help="Method name to record (default: the adapter's).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the predictions here (atomically); default: stdout.")
@@ -46,6 +49,7 @@ def convert(raw_output, method_from, list_only, benchmark, output, **options):
           --annotations SWiG_jsons --split test -o clipsitu.json
       ovbench convert --from jsl results.json --top5 top_5_verbs.json --vocab SWiG_jsons -o jsl.json
       ovbench convert --from mipd outputs.npz --vocab SWiG_jsons -o mipd.json
+      ovbench convert --from upt-hico matlab/ --annotations instances_test2015.json -o upt.json
     """
     from ..adapters import get_adapter, list_adapters
 
