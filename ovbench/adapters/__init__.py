@@ -29,7 +29,7 @@ class AdapterInfo:
     """One registered adapter: what it reads and which upstream code it follows."""
 
     name: str
-    benchmark: str  # "ov-swig" or "hico-det"
+    benchmark: str  # "ov-swig", "hico-det" or "v-coco"
     module: str  # module path; it defines ``convert(raw, *, info, **options)``
     method: str  # default method name recorded in meta
     upstream_repo: str
@@ -93,6 +93,11 @@ for _name, _method, _repo in (("upt-hico", "UPT", "fredzzhang/upt"), ("pvic-hico
     register(AdapterInfo(_name, "hico-det", "ovbench.adapters.upthico", _method, _repo,
                          ("utils.py", "hicodet/hicodet.py"),
                          "cache_hico folder of detections_XX.mat + --annotations instances_test2015.json"))
+
+for _name, _method, _repo in (("qpic-vcoco", "QPIC", "hitachi-rd-cv/qpic"), ("cdn-vcoco", "CDN", "YueLiao/CDN"),
+                              ("gen-vlkt-vcoco", "GEN-VLKT", "YueLiao/gen-vlkt")):
+    register(AdapterInfo(_name, "v-coco", "ovbench.adapters.vcocoofficial", _method, _repo,
+                         ("generate_vcoco_official.py",), "generate_vcoco_official.py pickle (official format)"))
 
 
 def get_adapter(name: str) -> AdapterInfo:

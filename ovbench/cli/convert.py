@@ -11,7 +11,7 @@ from .app import EXIT_CODES_HELP, emit, main
 @click.argument("raw_output", required=False, type=click.Path())
 @click.option("--from", "method_from", metavar="METHOD", help="Adapter name (see --list).")
 @click.option("--list", "list_only", is_flag=True, help="List the adapters and exit.")
-@click.option("--benchmark", "-b", type=click.Choice(["ov-swig", "hico-det"]), default=None,
+@click.option("--benchmark", "-b", type=click.Choice(["ov-swig", "hico-det", "v-coco"]), default=None,
               help="Check that the adapter targets this benchmark.")
 @click.option("--annotations", type=click.Path(), default=None,
               help="[ov-swig] SWiG_jsons folder (or a split JSON): vocabularies, ClipSitu's orders, "

@@ -1,0 +1,79 @@
+"""QPIC/CDN/GEN-VLKT ``generate_vcoco_official.py`` pickle -> V-COCO predictions.
+
+tests/fixtures/adapters/qpicvcoco/detections.pkl was written by QPIC's own ``generate()`` and
+``pickle.dump(..., protocol=2)`` (see make_qpic_pkl.py there for commit and inputs).
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import pytest
+
+from conftest import FIXTURES
+from ovbench.adapters import convert
+from ovbench.adapters.vcocoofficial import AGENT_KEYS, KEYS, ROLE_KEYS
+from ovbench.errors import InputError
+
+PKL = FIXTURES / "adapters" / "qpicvcoco" / "detections.pkl"
+
+
+def _upstream():
+    with open(PKL, "rb") as f:  # our own committed fixture, written by upstream code: trusted here
+        return pickle.load(f)
+
+
+def test_equals_upstream_values():
+    raw = _upstream()
+    out = convert("qpic-vcoco", PKL)
+    preds = out["predictions"]
+    assert len(preds) == len(raw) == 12
+    n_null = 0
+    for p, r in zip(preds, raw):
+        assert set(p) == set(r) == KEYS
+        assert p["image_id"] == r["image_id"] and p["person_box"] == r["person_box"]
+        for k in AGENT_KEYS:
+            assert p[k] == r[k]
+        for k in ROLE_KEYS:
+            assert p[k][4] == r[k][4]
+            if math.isnan(r[k][0]):
+                assert p[k][:4] == [None] * 4
+                n_null += 1
+            else:
+                assert p[k][:4] == r[k][:4]
+    assert n_null == 75  # 3 pairs whose object query is the "missing object" class
+    assert out["meta"]["box_frame"] == "model" and out["meta"]["counts"]["role_boxes_missing"] == 75
+
+
+def _write(tmp_path, dets):
+    p = tmp_path / "d.pkl"
+    p.write_bytes(pickle.dumps(dets, protocol=2))
+    return p
+
+
+def test_bad_input_names_file_image_field(tmp_path, run_cli):
+    trunc = tmp_path / "t.pkl"
+    trunc.write_bytes(PKL.read_bytes()[:500])
+    with pytest.raises(InputError, match="t.pkl: not a readable"):
+        convert("qpic-vcoco", trunc)
+    dets = _upstream()
+    dets[1].pop("hold_obj")
+    dets[1]["hodl_obj"] = [0, 0, 1, 1, 0.5]
+    dets[2]["ride_agent"] = float("nan")
+    dets[3]["sit_instr"] = [1.0, 2.0, 3.0, 0.4]
+    dets[4]["person_box"] = [1.0, 2.0, 3.0]
+    path = _write(tmp_path, dets)
+    with pytest.raises(InputError) as exc:
+        convert("qpic-vcoco", path)
+    msg = str(exc.value)
+    for part in ("d.pkl", "detection 1: unknown field(s) ['hodl_obj']", "'ride_agent': expected a finite score",
+                 "'sit_instr': expected [x1, y1, x2, y2, score]", "'person_box': expected 4 finite numbers",
+                 f"image {dets[2]['image_id']!r}"):
+        assert part in msg, msg
+    res = run_cli("convert", "--from", "qpic-vcoco", path, "-o", tmp_path / "o.json")
+    assert res.exit_code == 3 and not (tmp_path / "o.json").exists()
+    evil = tmp_path / "e.pkl"
+    evil.write_bytes(b"cos\nsystem\n(S'true'\ntR.")
+    with pytest.raises(InputError, match="os.system"):
+        convert("qpic-vcoco", evil)
