@@ -77,3 +77,41 @@ def test_bad_input_names_file_image_field(tmp_path, run_cli):
     evil.write_bytes(b"cos\nsystem\n(S'true'\ntR.")
     with pytest.raises(InputError, match="os.system"):
         convert("qpic-vcoco", evil)
+
+
+UPT = FIXTURES / "adapters" / "uptvcoco"
+
+
+def test_upt_cache_equals_upstream_decode_with_fillers():
+    import json
+
+    out = convert("upt-vcoco", UPT / "cache.pkl")
+    preds = out["predictions"]
+    decode = json.loads((UPT / "decode.json").read_text())
+    assert len(preds) == len(decode) == 15
+    for p, d in zip(preds, decode):
+        assert set(p) == KEYS and p["image_id"] == d["image_id"]
+        assert p["person_box"] == pytest.approx(d["person_box"], rel=1e-6)
+        action = d["key"].split("_")[0] if not d["key"].startswith(("talk", "work")) else d["key"].rsplit("_", 1)[0]
+        assert p[d["key"]] == pytest.approx(d["object_box"] + [d["score"]], rel=1e-6)
+        assert p[f"{action}_agent"] == pytest.approx(d["score"], rel=1e-6)
+        for k in AGENT_KEYS:
+            if k != f"{action}_agent":
+                assert p[k] == 0.0
+        for k in ROLE_KEYS:
+            if k != d["key"]:
+                assert p[k] == [0.0, 0.0, 0.1, 0.1, 0.0]
+    fill = out["meta"]["postprocess"]["cache_template_fillers"]
+    assert fill["agent_entries"] == 15 * 25 and fill["role_entries"] == 15 * 24 and fill["class_module"] == ["utils"]
+
+
+def test_upt_cache_bad_input(tmp_path):
+    data = (UPT / "cache.pkl").read_bytes()
+    trunc = tmp_path / "cache.pkl"
+    trunc.write_bytes(data[:300])
+    with pytest.raises(InputError, match=r"cache.pkl: not a readable"):
+        convert("upt-vcoco", trunc)
+    evil = tmp_path / "evil.pkl"
+    evil.write_bytes(data.replace(b"cutils\nCacheTemplate\n", b"cos\nsystem\n"))
+    with pytest.raises(InputError, match=r"evil.pkl: .*os.system"):
+        convert("upt-vcoco", evil)

@@ -99,6 +99,10 @@ for _name, _method, _repo in (("qpic-vcoco", "QPIC", "hitachi-rd-cv/qpic"), ("cd
     register(AdapterInfo(_name, "v-coco", "ovbench.adapters.vcocoofficial", _method, _repo,
                          ("generate_vcoco_official.py",), "generate_vcoco_official.py pickle (official format)"))
 
+for _name, _method, _repo in (("upt-vcoco", "UPT", "fredzzhang/upt"), ("pvic-vcoco", "PViC", "fredzzhang/pvic")):
+    register(AdapterInfo(_name, "v-coco", "ovbench.adapters.uptvcoco", _method, _repo, ("utils.py",),
+                         "cache_vcoco cache.pkl (CacheTemplate dicts)"))
+
 
 def get_adapter(name: str) -> AdapterInfo:
     """The registered adapter ``name``; :class:`SpecError` with the choices otherwise."""
