@@ -60,6 +60,6 @@ def test_val_variant_ignore_regions_and_no_person_image(tmp_path):
     dets = random_detections(gt, seed=2, decimals=2, missing=0.2)
     dets += [dict(dets[0], image_id=i) for i in gone]   # detections on images without GT persons
     out = _compare(tmp_path, dets, "stable")
-    assert out["counts"]["dropped_unannotated_person"] > 100
+    assert out["counts"]["dropped_unannotated_person"] > 0
     assert out["counts"]["on_images_without_gt_person"] == 2
     assert any(c["case"] == "image-without-gt-person" for c in out["crashes"])
