@@ -32,7 +32,7 @@ def random_detections(gt, seed: int, *, per_image: float = 3.0, missing: float =
                 box = persons[p] + rng.normal(0, 6, 4)
                 rb = gt.person_role_box[start[k] + p]
             else:
-                x, y = rng.uniform(0, 400, 2)
+                x, y = (float(v) for v in rng.uniform(0, 400, 2))
                 box = np.array([x, y, x + rng.uniform(5, 200), y + rng.uniform(5, 200)])
                 rb = None
             d = {"image_id": int(iid), "person_box": [float(v) for v in box]}
@@ -47,7 +47,7 @@ def random_detections(gt, seed: int, *, per_image: float = 3.0, missing: float =
                 elif rb is not None and not np.isnan(rb[a, r]).any() and u < 0.85:
                     obj = [float(v) for v in rb[a, r] + rng.normal(0, 8, 4)]
                 else:
-                    x, y = rng.uniform(0, 400, 2)
+                    x, y = (float(v) for v in rng.uniform(0, 400, 2))
                     obj = [x, y, x + rng.uniform(5, 150), y + rng.uniform(5, 150)]
                 d[key] = obj + [_score(rng, decimals)]
             dets.append(d)
