@@ -115,3 +115,41 @@ def test_upt_cache_bad_input(tmp_path):
     evil.write_bytes(data.replace(b"cutils\nCacheTemplate\n", b"cos\nsystem\n"))
     with pytest.raises(InputError, match=r"evil.pkl: .*os.system"):
         convert("upt-vcoco", evil)
+
+
+def test_conversions_score_identically_to_native(tmp_path):
+    """Converted files and the same detections written natively (from upstream's decode) give the
+    same V-COCO result; the fixtures' COCO ids are moved onto three real val images."""
+    import json
+
+    from conftest import require_shared
+
+    vcoco = pytest.importorskip("ovbench.benchmarks.vcoco")
+    ann = require_shared("data", "vcoco", "val-complete")
+    ids = {36: 165, 42: 436, 73: 625}
+    native_q = []
+    for r in _upstream():
+        d = {"image_id": ids[r["image_id"]], "person_box": r["person_box"]}
+        d.update({k: r[k] for k in AGENT_KEYS})
+        d.update({k: ([None] * 4 if math.isnan(r[k][0]) else r[k][:4]) + [r[k][4]] for k in ROLE_KEYS})
+        native_q.append(d)
+    native_u = []
+    for r in json.loads((UPT / "decode.json").read_text()):
+        action = r["key"].rsplit("_", 1)[0]
+        d = {"image_id": ids[r["image_id"]], "person_box": r["person_box"]}
+        d.update({k: 0.0 for k in AGENT_KEYS})
+        d.update({k: [0.0, 0.0, 0.1, 0.1, 0.0] for k in ROLE_KEYS})
+        d[f"{action}_agent"] = r["score"]
+        d[r["key"]] = r["object_box"] + [r["score"]]
+        native_u.append(d)
+    for name, raw, native in (("qpic-vcoco", PKL, native_q), ("upt-vcoco", UPT / "cache.pkl", native_u)):
+        conv = convert(name, raw)
+        for d in conv["predictions"]:
+            d["image_id"] = ids[d["image_id"]]
+        a, b = tmp_path / f"{name}.json", tmp_path / f"{name}-native.json"
+        a.write_text(json.dumps(conv))
+        b.write_text(json.dumps({"predictions": native, "meta": {"box_frame": "model"}}))
+        ra = vcoco.score_files(a, annotations=ann, split="val")
+        rb = vcoco.score_files(b, annotations=ann, split="val")
+        assert ra["metrics"] == rb["metrics"] and ra["per_entry_ap"] == rb["per_entry_ap"], name
+        assert ra["counts"] == rb["counts"]
