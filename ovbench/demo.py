@@ -7,12 +7,13 @@ from pathlib import Path
 
 
 def run_demo(workdir: str | Path | None = None) -> str:
-    """Run the Ov-SWiG and HICO-DET examples end to end and return the report text.
+    """Run the Ov-SWiG, HICO-DET and SWIG-HOI examples end to end and return the report text.
 
-    Files (manifests, predictions, results) are written under ``workdir``; when it is None a
+    The files it writes (the Ov-SWiG split manifest and the two result files) go under
+    ``workdir``; the example predictions are read from the package. When ``workdir`` is None a
     temporary folder is used and removed afterwards.
     """
-    from .benchmarks import hicodet, ovswig
+    from .benchmarks import hicodet, ovswig, swighoi
 
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="ovbench-demo-") as tmp:
@@ -23,5 +24,6 @@ def run_demo(workdir: str | Path | None = None) -> str:
         )
     root = Path(workdir)
     root.mkdir(parents=True, exist_ok=True)
-    parts = [ovswig.run_demo(root / "ov-swig"), hicodet.run_demo(root / "hico-det")]
+    parts = [ovswig.run_demo(root / "ov-swig"), hicodet.run_demo(root / "hico-det"),
+             swighoi.run_demo(root / "swig-hoi")]
     return "\n".join(parts)

@@ -83,6 +83,14 @@ for _name, _method, _repo, _files in (
     register(AdapterInfo(_name, "hico-det", "ovbench.adapters.cmdse", _method, _repo, _files,
                          "preds.pkl (HICOEvaluator.save_preds)"))
 for _name, _method, _repo, _files in (
+    ("cmd-se-swig-hoi", "CMD-SE", "ltttpku/CMD-SE-release",
+     ("engine.py", "datasets/swig_evaluator.py", "datasets/swig.py", "models/model.py")),
+    ("thid-swig-hoi", "THID", "scwangdyd/promting_hoi",
+     ("engine.py", "datasets/swig_evaluator.py", "datasets/swig.py", "models/model.py")),
+):
+    register(AdapterInfo(_name, "swig-hoi", "ovbench.adapters.swighoi", _method, _repo, _files,
+                         "preds.pkl (SWiGEvaluator.save_preds) + --annotations swig_test_1000.json"))
+for _name, _method, _repo, _files in (
     ("gen-vlkt", "GEN-VLKT", "YueLiao/gen-vlkt", ("datasets/hico_eval_triplet.py", "models/gen_vlkt.py")),
     ("hoiclip", "HOICLIP", "Artanic30/HOICLIP", ("datasets/datasets_gen/hico_eval_triplet.py",)),
 ):

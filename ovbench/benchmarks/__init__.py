@@ -17,6 +17,7 @@ BENCHMARKS = {
     "ov-swig": "ovbench.benchmarks.ovswig",
     "hico-det": "ovbench.benchmarks.hicodet",
     "v-coco": "ovbench.benchmarks.vcoco",
+    "swig-hoi": "ovbench.benchmarks.swighoi",
 }
 
 

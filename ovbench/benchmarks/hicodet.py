@@ -45,11 +45,34 @@ def score_files(preds, *, annotations, method=None, setting=None, profile=None, 
 def evaluate_files(preds, *, annotations, method=None, setting=None, profile=None, box_frame=None,
                    ko_labels=None, nms=None) -> Evaluation:
     """Read, validate and score; :func:`score_files` without building the result dict."""
+    return evaluate_files_settings(preds, [setting], annotations=annotations, method=method, profile=profile,
+                                   box_frame=box_frame, ko_labels=ko_labels, nms=nms)[setting]
+
+
+def score_settings(preds, settings, *, annotations, method=None, profile=None, box_frame=None, ko_labels=None,
+                   nms=None, bootstrap=None, seed=0, confidence=0.95) -> dict[str, dict[str, Any]]:
+    """Score one predictions file under several zero-shot settings at once: ``{setting: result}``.
+
+    ``settings``: a list of names, or a string such as ``"uc0,uc1"`` or ``"all-uc"``
+    (:func:`ovbench.splits.hico.expand_settings`). Matching runs once; each result equals
+    what :func:`score_files` gives for that setting alone (``setting_summary`` adds mean
+    and spread).
+    """
+    names = splits.expand_settings(settings)
+    evs = evaluate_files_settings(preds, names, annotations=annotations, method=method, profile=profile,
+                                  box_frame=box_frame, ko_labels=ko_labels, nms=nms)
+    return {s: ev.result(bootstrap=bootstrap, seed=seed, confidence=confidence) for s, ev in evs.items()}
+
+
+def evaluate_files_settings(preds, settings, *, annotations, method=None, profile=None, box_frame=None,
+                            ko_labels=None, nms=None) -> dict:
+    """:func:`evaluate_files` for several settings (``None`` = no setting), matching once."""
     prof = scorer.get_profile(profile or "official")
     if box_frame is not None:
         _check_frame(box_frame)
-    if setting is not None:
-        splits.check_setting(setting)
+    for setting in settings:
+        if setting is not None:
+            splits.check_setting(setting)
     gt = load_annotations(annotations)
     index = gt.image_index()
     ko = None
@@ -60,8 +83,8 @@ def evaluate_files(preds, *, annotations, method=None, setting=None, profile=Non
         ko = (scorer.presence_from_labels(gt.n_images, image, hoi), source)
     det = load_predictions(preds, index)
     frame = resolve_box_frame(box_frame, det.meta, os.fspath(preds))
-    return evaluate_detections(
-        gt, det, setting=setting, profile=prof.name, box_frame=frame, ko=ko, method=method, nms=nms,
+    return evaluate_settings(
+        gt, det, list(settings), profile=prof.name, box_frame=frame, ko=ko, method=method, nms=nms,
         annotations_sha256=sha256_file(annotations),
         inputs={"predictions": os.fspath(preds), "annotations": os.fspath(annotations),
                 **({"ko_labels": os.fspath(ko_labels)} if ko_labels else {})},
@@ -144,57 +167,97 @@ def evaluate_detections(gt: HicoGroundTruth, det: HoiDetections, *, setting: str
                         annotations_sha256: str | None = None, inputs: dict | None = None,
                         nms: str | None = None) -> Evaluation:
     """:func:`score_detections` without building the result dict."""
+    return evaluate_settings(gt, det, [setting], profile=profile, box_frame=box_frame, ko=ko, method=method,
+                             annotations_sha256=annotations_sha256, inputs=inputs, nms=nms)[setting]
+
+
+def nms_step(nms: str, det: HoiDetections, box_offset: float) -> tuple[str, Any]:
+    """The scorer's ``postprocess`` argument for an evaluation-time NMS named ``nms``.
+
+    Post-processing is chosen here, in the glue, and recorded in ``scorer.options.nms``; the
+    scorer only applies the keep-mask it is handed (after its per-image top-k, as GEN-VLKT does).
+    """
+    from ..predictions.hoi_nms import NMS_METHODS, triplet_nms
+
+    if nms not in NMS_METHODS:
+        raise SpecError(f"unknown NMS {nms!r}; available: {', '.join(NMS_METHODS)}")
+    params = NMS_METHODS[nms]
+
+    def keep(sel: np.ndarray) -> np.ndarray:
+        return triplet_nms(det.image[sel], det.hoi[sel], det.boxes[sel] + box_offset, det.score[sel],
+                           det.position[sel], **params)
+
+    return "nms", keep
+
+
+def evaluate_settings(gt: HicoGroundTruth, det: HoiDetections, settings: list[str | None], *,
+                      profile: str = "official", box_frame: str = "model",
+                      ko: tuple[np.ndarray, str] | None = None, method: str | None = None,
+                      annotations_sha256: str | None = None, inputs: dict | None = None,
+                      nms: str | None = None) -> dict[str | None, Evaluation]:
+    """Match once, then summarise under each zero-shot setting: ``{setting: Evaluation}``.
+
+    The per-class APs do not depend on the setting (only which classes count as unseen), so
+    scoring ``uc0 .. uc4`` costs one matching; each setting's result is byte-identical to
+    scoring that setting alone.
+    """
     prof = scorer.get_profile(profile)
     _check_frame(box_frame)
-    unseen = splits.unseen_ids(setting) if setting is not None else None
+    unseen_of = {s: (splits.unseen_ids(s) if s is not None else None) for s in settings}
     presence, ko_source = ko if ko is not None else (scorer.presence_from_gt(gt), GT_KO_SOURCE)
     options = scorer.profile_options(prof, box_frame, nms)
     offset = options["box_offset"]
+    post = nms_step(nms, det, offset) if nms is not None else None
     ranking = scorer.rank_order(det.image, det.hoi, det.score, det.position)
-    default = scorer.per_class_ap(gt, det, prof, offset, ranking=ranking, nms=nms)
+    default = scorer.per_class_ap(gt, det, prof, offset, ranking=ranking, postprocess=post)
     ko_mask = scorer.known_object_mask(det.image, det.hoi, presence)
     # Known-Object drops whole (image, class) groups: Default's matches still hold where reusable
     reuse = default["tp_by_detection"] if scorer.reusable_matches(prof, nms) else None
-    known = scorer.per_class_ap(gt, det, prof, offset, keep=ko_mask, ranking=ranking, nms=nms, matches=reuse)
+    known = scorer.per_class_ap(gt, det, prof, offset, keep=ko_mask, ranking=ranking, postprocess=post,
+                                matches=reuse)
     options["ko_source"] = ko_source
-    metrics = {
-        "default": scorer.summarize(default["ap"], prof, default["npos"], unseen),
-        "known_object": scorer.summarize(known["ap"], prof, known["npos"], unseen),
-    }
     averaged = scorer.averaged_classes(prof, default["npos"])
-    counts = {
-        "images_expected": gt.n_images,
-        "images_with_predictions": det.n_images_with_predictions,
-        "images_missing": gt.n_images - det.n_images_with_predictions,
-        "detections": int(len(det.hoi)),
-        "gt_pairs": int(len(gt.hoi)),
-        "classes_averaged": int(averaged.sum()),
-        "default": default["counts"],
-        "known_object": {**known["counts"], "dropped_by_known_object": int((~ko_mask).sum())},
-    }
-    if unseen is not None:
-        counts["unseen_classes_averaged"] = int(averaged[unseen].sum())
-    benchmark = {
-        "name": "hico-det", "split": "test", "split_file": splits.SPEC_NAME,
-        "setting": setting, "setting_sha256": splits.setting_sha256(setting) if setting else None,
-        "annotations_sha256": annotations_sha256, "annotations_format": gt.source_format,
-    }
     meta = dict(det.meta)
     if method:
         meta["name"] = method
-    fields = dict(
-        benchmark=benchmark,
-        scorer={"id": scorer.SCORER_ID, "version": scorer.SCORER_VERSION, "profile": prof.name, "options": options},
-        predictions={"sha256": det.sha256 or None}, counts=counts, metrics=metrics, method=meta,
-        extra={
-            "per_class_ap": default["ap"].tolist(),
-            "per_class_recall": default["recall"].tolist(),
-            "per_class_npos": default["npos"].tolist(),
-            "per_class_ap_known_object": known["ap"].tolist(),
-        },
-        inputs=inputs,
-    )
-    return Evaluation(fields, {"default": default, "known_object": known}, gt, det, prof, unseen)
+    out: dict[str | None, Evaluation] = {}
+    for setting, unseen in unseen_of.items():
+        metrics = {
+            "default": scorer.summarize(default["ap"], prof, default["npos"], unseen),
+            "known_object": scorer.summarize(known["ap"], prof, known["npos"], unseen),
+        }
+        counts = {
+            "images_expected": gt.n_images,
+            "images_with_predictions": det.n_images_with_predictions,
+            "images_missing": gt.n_images - det.n_images_with_predictions,
+            "detections": int(len(det.hoi)),
+            "gt_pairs": int(len(gt.hoi)),
+            "classes_averaged": int(averaged.sum()),
+            "default": dict(default["counts"]),
+            "known_object": {**known["counts"], "dropped_by_known_object": int((~ko_mask).sum())},
+        }
+        if unseen is not None:
+            counts["unseen_classes_averaged"] = int(averaged[unseen].sum())
+        benchmark = {
+            "name": "hico-det", "split": "test", "split_file": splits.SPEC_NAME,
+            "setting": setting, "setting_sha256": splits.setting_sha256(setting) if setting else None,
+            "annotations_sha256": annotations_sha256, "annotations_format": gt.source_format,
+        }
+        fields = dict(
+            benchmark=benchmark,
+            scorer={"id": scorer.SCORER_ID, "version": scorer.SCORER_VERSION, "profile": prof.name,
+                    "options": dict(options)},
+            predictions={"sha256": det.sha256 or None}, counts=counts, metrics=metrics, method=dict(meta),
+            extra={
+                "per_class_ap": default["ap"].tolist(),
+                "per_class_recall": default["recall"].tolist(),
+                "per_class_npos": default["npos"].tolist(),
+                "per_class_ap_known_object": known["ap"].tolist(),
+            },
+            inputs=inputs,
+        )
+        out[setting] = Evaluation(fields, {"default": default, "known_object": known}, gt, det, prof, unseen)
+    return out
 
 
 # --------------------------------------------------------------------------- rendering
@@ -203,7 +266,7 @@ _COLUMNS = (("full", "Full"), ("rare", "Rare"), ("non_rare", "Non-rare"), ("unse
 _ROWS = (("default", "Default"), ("known_object", "Known-Object"))
 
 
-def render(result: dict[str, Any], fmt: str) -> str:
+def render(result: dict[str, Any], fmt: str = "table") -> str:
     """The result's metrics as ``table`` / ``md`` (percent, 2 decimals) or ``csv`` (full precision)."""
     from tabulate import tabulate
 
@@ -248,6 +311,90 @@ def _footer(result: dict[str, Any], md: bool) -> str:
             text += (f"; note: a resample leaves on average {bs['mean_classes_losing_gt']:.1f} classes without "
                      "ground truth (scored 0 as officially), so the intervals lie low on this small test set")
     return ("\n" if md else "") + (f"_{text}_" if md else text)
+
+
+# --------------------------------------------------------------------------- several settings
+
+SUMMARY_SCHEMA = "ovbench.setting-summary/1"
+SPREAD = "sample standard deviation over settings (ddof=1); 0 for one setting"
+
+
+def setting_summary(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Mean and spread of each metric over several settings' results (``score_settings``).
+
+    ``{"schema", "benchmark", "scorer", "settings", "results": {setting: payload_sha256},
+    "per_setting": {setting: metrics}, "mean", "std", "min", "max": {mode: {metric: value}},
+    "spread"}``. A metric undefined (None) in any setting is None in the summary. Every
+    result must share the predictions, annotations, profile and options.
+    """
+    if not results:
+        raise SpecError("no results to summarise")
+    first = next(iter(results.values()))
+    for name, r in results.items():
+        for key in ("predictions", "scorer"):
+            if r[key] != first[key]:
+                raise SpecError(f"setting {name}: its {key} differ from the other settings' results; "
+                                "a summary needs one predictions file scored one way")
+    stats: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in ("mean", "std", "min", "max")}
+    for mode in first["metrics"]:
+        for stat in stats.values():
+            stat[mode] = {}
+        for metric in first["metrics"][mode]:
+            values = [r["metrics"][mode].get(metric) for r in results.values()]
+            if any(v is None for v in values):
+                for stat in stats.values():
+                    stat[mode][metric] = None
+                continue
+            arr = np.asarray(values, dtype=np.float64)
+            stats["mean"][mode][metric] = float(arr.mean())
+            stats["std"][mode][metric] = float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
+            stats["min"][mode][metric] = float(arr.min())
+            stats["max"][mode][metric] = float(arr.max())
+    bench = {k: v for k, v in first["benchmark"].items() if k not in ("setting", "setting_sha256")}
+    return {
+        "schema": SUMMARY_SCHEMA, "benchmark": bench, "scorer": first["scorer"],
+        "predictions": first["predictions"], "settings": list(results),
+        "results": {s: r["payload_sha256"] for s, r in results.items()},
+        "per_setting": {s: r["metrics"] for s, r in results.items()},
+        **stats, "spread": SPREAD,
+    }
+
+
+_SUMMARY_COLUMNS = (("default", "unseen", "Unseen"), ("default", "seen", "Seen"), ("default", "full", "Full"),
+                    ("known_object", "unseen", "KO Unseen"), ("known_object", "seen", "KO Seen"),
+                    ("known_object", "full", "KO Full"))
+
+
+def render_summary(summary: dict[str, Any], fmt: str = "table") -> str:
+    """A settings summary as ``table`` / ``md`` (one row per setting, then mean and std, in %),
+    ``csv`` (full precision) or ``json``."""
+    if fmt == "json":
+        from ..jsonio import dump_bytes
+
+        return dump_bytes(summary).decode("utf-8")
+    rows = [(s, summary["per_setting"][s]) for s in summary["settings"]]
+    rows += [("mean", summary["mean"]), ("std", summary["std"])]
+    if fmt == "csv":
+        lines = ["setting," + ",".join(f"{mode}.{k}" for mode, k, _ in _SUMMARY_COLUMNS)]
+        for name, m in rows:
+            lines.append(name + "," + ",".join("" if m[mode].get(k) is None else repr(m[mode][k])
+                                               for mode, k, _ in _SUMMARY_COLUMNS))
+        return "\n".join(lines) + "\n"
+    if fmt not in ("table", "md"):
+        raise SpecError(f"unknown format {fmt!r}; expected table, md, csv or json")
+    from tabulate import tabulate
+
+    def pct(v):
+        return "—" if v is None else f"{100 * v:.2f}"
+
+    body = [[name] + [pct(m[mode].get(k)) for mode, k, _ in _SUMMARY_COLUMNS] for name, m in rows]
+    table = tabulate(body, headers=["mAP (%)"] + [label for _, _, label in _SUMMARY_COLUMNS],
+                     tablefmt="github" if fmt == "md" else "simple", disable_numparse=True)
+    sc = summary["scorer"]
+    text = (f"hico-det test, settings {', '.join(summary['settings'])}, profile {sc['profile']}, "
+            f"box frame {sc['options']['box_frame']}; mean and std over the {len(summary['settings'])} "
+            f"settings (std: sample, ddof=1); scorer {sc['id']}@{sc['version']}")
+    return table + "\n" + ("\n_" + text + "_" if fmt == "md" else text) + "\n"
 
 
 # --------------------------------------------------------------------------- demo

@@ -76,14 +76,14 @@ def _subset_masks(images: list[str], manifest: dict[str, Any] | None, split: str
 
 
 def score_files(preds: str | Path, *, annotations: str | Path, method: str | None = None,
-                split: str | None = None, manifest: str | Path | None = None,
+                split: str | None = None, manifest: str | Path | dict | None = None,
                 averaging: str | None = None, iou: str | None = None, bootstrap: int | None = None,
                 seed: int = 0, confidence: float = 0.95) -> dict[str, Any]:
     """Validate and score a GSR predictions file (or imSitu ``.predictions`` folder).
 
     ``annotations`` is a SWiG/imSitu folder (``imsitu_space.json`` + ``<split>.json``);
-    ``manifest`` (from :func:`ovbench.splits.ovswig.generate_split`) adds the seen, rare and
-    unseen subsets. ``bootstrap=N`` adds percentile intervals from N resamples stratified by
+    ``manifest`` (a file from :func:`ovbench.splits.ovswig.write_manifest`, or the dict
+    :func:`~ovbench.splits.ovswig.generate_split` returns) adds the seen, rare and unseen subsets. ``bootstrap=N`` adds percentile intervals from N resamples stratified by
     verb (:mod:`ovbench.stats.gsr`). Returns a result dict (:mod:`ovbench.results`); raises
     :class:`~ovbench.errors.InputError` / :class:`~ovbench.errors.SpecError` on bad input.
     """
@@ -137,7 +137,12 @@ def evaluate_files(preds: str | Path, *, annotations: str | Path, method: str | 
         raise InputError(f"give the split the predictions are for: --split dev or --split test (got {split!r})")
     annotations = Path(annotations)
     gt_path = split_path(annotations, split)
-    man = load_manifest(manifest) if manifest is not None else None
+    if isinstance(manifest, dict):  # an in-memory manifest (Python API): checked like a file
+        from ..splits.ovswig import check_manifest
+
+        man, manifest = check_manifest(manifest, "in-memory manifest"), "<in-memory manifest>"
+    else:
+        man = load_manifest(manifest) if manifest is not None else None
     space = load_space(annotations / SPACE_FILE)
     gt = load_split(gt_path, space, split)
     if man is not None:

@@ -83,7 +83,7 @@ def _table(result: dict[str, Any], tablefmt: str) -> str:
     return text + "\n\n" + "\n".join(notes(result)) + "\n"
 
 
-def render(result: dict[str, Any], fmt: str) -> str:
+def render(result: dict[str, Any], fmt: str = "table") -> str:
     """The result as ``table`` (plain text), ``md`` (Markdown) or ``csv`` (long form)."""
     if fmt == "table":
         return _table(result, "simple")

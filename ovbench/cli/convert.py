@@ -11,11 +11,12 @@ from .app import EXIT_CODES_HELP, emit, main
 @click.argument("raw_output", required=False, type=click.Path())
 @click.option("--from", "method_from", metavar="METHOD", help="Adapter name (see --list).")
 @click.option("--list", "list_only", is_flag=True, help="List the adapters and exit.")
-@click.option("--benchmark", "-b", type=click.Choice(["ov-swig", "hico-det", "v-coco"]), default=None,
+@click.option("--benchmark", "-b", type=click.Choice(["ov-swig", "hico-det", "swig-hoi", "v-coco"]), default=None,
               help="Check that the adapter targets this benchmark.")
 @click.option("--annotations", type=click.Path(), default=None,
               help="[ov-swig] SWiG_jsons folder (or a split JSON): vocabularies, ClipSitu's orders, "
-                   "image sizes. [upt-hico, pvic-hico] the annotation file the cache was written with "
+                   "image sizes. [swig-hoi] swig_test_1000.json: maps img_id to file names. "
+                   "[upt-hico, pvic-hico] the annotation file the cache was written with "
                    "(instances_test2015.json: image order).")
 @click.option("--vocab", type=click.Path(file_okay=False), default=None,
               help="[ov-swig] Folder with verb_indices.txt, train_classes.csv, role_indices.txt, "
@@ -50,6 +51,7 @@ def convert(raw_output, method_from, list_only, benchmark, output, **options):
       ovbench convert --from jsl results.json --top5 top_5_verbs.json --vocab SWiG_jsons -o jsl.json
       ovbench convert --from mipd outputs.npz --vocab SWiG_jsons -o mipd.json
       ovbench convert --from upt-hico matlab/ --annotations instances_test2015.json -o upt.json
+      ovbench convert --from thid-swig-hoi output/preds.pkl --annotations swig_test_1000.json -o thid.json
     """
     from ..adapters import get_adapter, list_adapters
 

@@ -9,13 +9,14 @@ from .app import EXIT_CODES_HELP, main
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.option("--workdir", type=click.Path(file_okay=False), default=None,
-              help="Keep the generated files (split manifests, predictions, results) here; "
-                   "default: a temporary folder that is removed afterwards.")
+              help="Keep the files the demo writes here (the Ov-SWiG split manifest and the three "
+                   "result files; the example predictions it scores ship with ovbench, and the "
+                   "report prints their paths); default: a temporary folder that is removed afterwards.")
 def demo(workdir):
-    """Run split -> predictions -> score on small built-in Ov-SWiG and HICO-DET examples.
+    """Run split -> predictions -> score on small built-in Ov-SWiG, HICO-DET and SWIG-HOI examples.
 
     Needs no data download: a small SWiG-format dataset (real verbs, roles and noun synsets)
-    and a HICO-DET-format example ship with the package.
+    and HICO-DET- and SWIG-HOI-format examples ship with the package.
     """
     from ..demo import run_demo
 

@@ -11,16 +11,17 @@ FORMATS = ("table", "md", "csv", "json")
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("preds", type=click.Path())
-@click.option("--benchmark", "-b", required=True, type=click.Choice(["ov-swig", "hico-det", "v-coco"]),
+@click.option("--benchmark", "-b", required=True, type=click.Choice(["ov-swig", "hico-det", "swig-hoi", "v-coco"]),
               help="Which benchmark the predictions are for.")
 @click.option("--annotations", required=True, type=click.Path(),
               help="ov-swig: folder with dev.json/test.json (+ imsitu_space.json). "
                    "hico-det: the test annotation file (instances_test2015.json, test_hico.json "
-                   "or test_hico_ann.json). v-coco: folder with vcoco_<split>.json, "
-                   "instances_vcoco_all_2014.json and vcoco_<split>.ids (or fredzzhang's "
-                   "instances_vcoco_<split>.json: pairs-24).")
+                   "or test_hico_ann.json). swig-hoi: swig_test_1000.json (or its folder). v-coco: folder "
+                   "with vcoco_<split>.json, instances_vcoco_all_2014.json and vcoco_<split>.ids (or "
+                   "fredzzhang's instances_vcoco_<split>.json: pairs-24).")
 @click.option("--split", type=click.Choice(["dev", "test", "val", "train", "trainval"]), default=None,
-              help="[ov-swig: dev|test; v-coco: val|test|train|trainval] Which split the predictions are for.")
+              help="[ov-swig: dev|test; swig-hoi: test (default) or val; v-coco: val|test|train|trainval] "
+                   "Which split the predictions are for.")
 @click.option("--scenario", type=click.Choice(["both", "1", "2"]), default=None,
               help="[v-coco] Role AP scenario(s) to report (default both).")
 @click.option("--ties", type=click.Choice(["stable", "official"]), default=None,
@@ -36,9 +37,12 @@ FORMATS = ("table", "md", "csv", "json")
               help="[ov-swig] Box IoU convention: coformer (continuous areas, IoU >= 0.5; default) "
                    "or swig (+1 pixel areas, IoU > 0.5).")
 @click.option("--setting", default=None,
-              help="[hico-det] Zero-shot setting (rf-uc, nf-uc, uo, uv, uc0..uc4): adds unseen/seen.")
+              help="[hico-det] Zero-shot setting (rf-uc, nf-uc, uo, uv, uc0..uc4): adds unseen/seen. "
+                   "Several, comma-separated or all-uc (= uc0..uc4), are scored in one run: the table "
+                   "shows each with their mean and std, and -o OUT.json writes OUT.<setting>.json each.")
 @click.option("--profile", default=None,
-              help="[hico-det] Evaluation profile: official (default), gen-vlkt or thid-cmdse.")
+              help="[hico-det] Evaluation profile: official (default), gen-vlkt or thid-cmdse. "
+                   "[swig-hoi] ovbench (default: THID's protocol, stable ties) or thid (THID's tie order).")
 @click.option("--box-frame", type=click.Choice(["model", "gt"]), default=None,
               help="[hico-det, v-coco] Frame of predicted boxes: model (0-based continuous) or gt (already in "
                    "the annotation file's 1-based pixel frame). Default: the predictions' "
@@ -72,6 +76,7 @@ def score(preds, benchmark, annotations, fmt, output, method, n_bootstrap, seed,
     Examples:
       ovbench score preds.json -b ov-swig --annotations SWiG_jsons --split test --manifest ov-swig.json
       ovbench score dets.json -b hico-det --annotations instances_test2015.json --setting rf-uc
+      ovbench score dets.json -b swig-hoi --annotations swig_test_1000.json
       ovbench score preds.json -b ov-swig --annotations SWiG_jsons --split test --bootstrap 1000 --seed 0
     """
     from ..benchmarks import get_benchmark
@@ -87,7 +92,28 @@ def score(preds, benchmark, annotations, fmt, output, method, n_bootstrap, seed,
         raise click.UsageError("--seed and --confidence apply to --bootstrap N; add --bootstrap")
     if n_bootstrap is not None:
         given.update(bootstrap=n_bootstrap, seed=seed, confidence=confidence)
+    setting = given.get("setting")
+    if benchmark == "hico-det" and setting is not None and ("," in setting or setting.startswith("all-")):
+        return _score_settings(bench, preds, annotations, method, given, fmt, output)
     result = bench.score_files(preds, annotations=annotations, method=method, **given)
     if output:
         save_result(output, result)
     emit(dump_bytes(result) if fmt == "json" else bench.render(result, fmt), None)
+
+
+def _score_settings(bench, preds, annotations, method, given, fmt, output):
+    """Several HICO-DET settings in one run: one result file each, a summary on stdout."""
+    from pathlib import Path
+
+    from ..jsonio import atomic_write, dump_bytes
+
+    settings = given.pop("setting")
+    results = bench.score_settings(preds, settings, annotations=annotations, method=method, **given)
+    summary = bench.setting_summary(results)
+    if output:
+        out = Path(output)
+        files = {out.with_name(f"{out.stem}.{name}{out.suffix or '.json'}"): dump_bytes(result)
+                 for name, result in results.items()}  # all serialised before any file is written
+        for path, data in files.items():
+            atomic_write(path, data)
+    emit(bench.render_summary(summary, fmt), None)

@@ -62,7 +62,15 @@ def _hicodet() -> BenchmarkSpec:
                          "Default mAP (%) by HOI class subset", detector_flag=True)
 
 
-SPECS = {"ov-swig": _ovswig(), "hico-det": _hicodet()}
+def _swighoi() -> BenchmarkSpec:
+    cols = tuple(Column(k, label, "mAP") for k, label in
+                 (("zero_shot", "zero-shot"), ("rare", "rare"), ("non_rare", "non-rare"), ("full", "full")))
+    chart = tuple((label, k) for k, label in (("non_rare", "non-rare"), ("rare", "rare"), ("zero_shot", "zero-shot")))
+    return BenchmarkSpec("swig-hoi", cols, frozenset(c.key for c in cols), chart,
+                         "mAP (%) by interaction frequency", detector_flag=False)
+
+
+SPECS = {"ov-swig": _ovswig(), "hico-det": _hicodet(), "swig-hoi": _swighoi()}
 
 
 def get_spec(benchmark: str) -> BenchmarkSpec:

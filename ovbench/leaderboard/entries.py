@@ -102,6 +102,8 @@ def result_protocol(result: dict[str, Any]) -> str:
     opts = s.get("options", {})
     if b["name"] == "ov-swig":
         detail = f"{opts.get('averaging')} averaging, IoU {opts.get('iou')}"
+    elif b["name"] == "swig-hoi":
+        detail = f"profile {s.get('profile')}, ties {opts.get('tie_order')}"
     else:
         detail = f"profile {s.get('profile')}, setting {b.get('setting') or 'none'}"
     return f"{scorer_tag(result)}, {detail}"

@@ -31,7 +31,7 @@ import orjson
 from ..annotations.swig import Space, SwigSplit, box_problem, valid_noun
 from ..errors import InputError, Problems
 from ..jsonio import gc_paused, parse_json, read_bytes
-from ..scorers.gsr import MISSING_ROLE, Predictions
+from .gsr_arrays import MISSING_ROLE, Predictions
 
 ENTRY_KEYS = frozenset({"verbs", "frames"})
 ROLE_KEYS = frozenset({"noun", "box"})

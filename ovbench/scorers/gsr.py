@@ -51,6 +51,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..predictions.gsr_arrays import MISSING_ROLE, Predictions  # noqa: F401  (the scorer's input type)
+
 SCORER_ID = "gsr"
 SCORER_VERSION = "1"
 AVERAGING = ("per-verb", "per-image")
@@ -58,7 +60,6 @@ IOU = ("coformer", "swig")
 SETTINGS = ("top1", "top5", "gold")
 METRICS = ("verb", "value", "value_all", "grnd", "grnd_all")
 TOPK = {"top1": 1, "top5": 5}
-MISSING_ROLE = -2
 
 
 @dataclass(frozen=True)
@@ -68,16 +69,6 @@ class GroundTruth:
     gt_nouns: np.ndarray
     gt_boxes: np.ndarray | None = None
     gt_box_present: np.ndarray | None = None
-
-
-@dataclass(frozen=True)
-class Predictions:
-    found: np.ndarray
-    gt_rank: np.ndarray
-    frame_present: np.ndarray
-    pred_nouns: np.ndarray
-    pred_boxes: np.ndarray
-    pred_box_present: np.ndarray
 
 
 def box_hits(pred: np.ndarray, gt: np.ndarray, iou: str) -> np.ndarray:

@@ -24,6 +24,7 @@ Profiles ``gen-vlkt`` and ``thid-cmdse`` reproduce those evaluators' settings; s
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -122,7 +123,7 @@ def reusable_matches(profile: Profile, nms: str | None) -> bool:
 
 
 def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray | None = None,
-                 ranking: np.ndarray | None = None, nms: str | None = None,
+                 ranking: np.ndarray | None = None, postprocess: tuple[str, Callable] | None = None,
                  matches: np.ndarray | None = None) -> dict:
     """Per-class AP, recall, npos and scored-detection counts for one profile.
 
@@ -130,8 +131,12 @@ def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray 
     ``det``: object with ``image``, ``hoi``, ``boxes`` (n, 8), ``score``, ``position``.
     ``keep``: optional mask of detections to consider (Known-Object, dropped images).
     ``ranking``: optional :func:`rank_order` of all detections, reused across calls.
-    ``nms``: optional evaluation-time NMS (:mod:`ovbench.predictions.hoi_nms`), applied after
-    the per-image top-k as GEN-VLKT does; never applied unless given.
+    ``postprocess``: optional ``(name, keep_fn)``: an evaluation-time post-processing step
+    chosen and recorded by the caller (GEN-VLKT's triplet NMS, :mod:`ovbench.predictions.hoi_nms`,
+    passed in by :mod:`ovbench.benchmarks.hicodet`). ``keep_fn(sel)`` gets the indices of the
+    detections still scored after the per-image top-k (the order GEN-VLKT applies them in) and
+    returns their boolean keep-mask; ``counts["dropped_by_<name>"]`` counts what it removed. The
+    scorer owns no post-processing of its own.
     ``matches``: the ``tp_by_detection`` of an earlier call to reuse instead of matching again.
     Valid when ``keep`` removes whole (image, class) groups, as Known-Object does, and
     :func:`reusable_matches` holds: matching inside a group depends only on that group's
@@ -159,15 +164,11 @@ def per_class_ap(gt, det, profile: Profile, box_offset: float, keep: np.ndarray 
         topk = top_k_per_image(det.image[sel], det.score[sel], det.position[sel], profile.top_k_per_image)
         counts["dropped_by_top_k"] = int((~topk).sum())
         mask[sel[~topk]] = False
-    if nms is not None:
-        from ..predictions.hoi_nms import NMS_METHODS, triplet_nms
-
-        if nms not in NMS_METHODS:
-            raise SpecError(f"unknown NMS {nms!r}; available: {', '.join(NMS_METHODS)}")
+    if postprocess is not None:
+        name, keep_fn = postprocess
         sel = np.flatnonzero(mask)
-        kept = triplet_nms(det.image[sel], det.hoi[sel], det.boxes[sel] + box_offset, det.score[sel],
-                           det.position[sel], **NMS_METHODS[nms])
-        counts["dropped_by_nms"] = int((~kept).sum())
+        kept = keep_fn(sel)
+        counts[f"dropped_by_{name}"] = int((~kept).sum())
         mask[sel[~kept]] = False
     if ranking is None:
         ranking = rank_order(det.image, det.hoi, det.score, det.position)

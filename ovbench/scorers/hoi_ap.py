@@ -16,6 +16,7 @@ import numpy as np
 IOU_CONVENTIONS = ("plus1", "plus1-touching-zero", "continuous")
 THRESHOLD_GRIDS = ("matlab-colon", "numpy-arange", "i/10")
 MIN_OVERLAP = 0.5
+_DENSE_LIMIT = 1 << 24  # (image, class) cells up to which greedy_match uses a lookup table
 
 
 def matlab_colon(a: float, step: float, b: float) -> np.ndarray:
@@ -109,11 +110,16 @@ def greedy_match(
     gt_key = gt_image * n_hoi + gt_hoi
     gt_order = np.argsort(gt_key, kind="stable")  # keeps file order inside an (image, class) group
     keys, group_first, group_size = np.unique(gt_key[gt_order], return_index=True, return_counts=True)
-    # dense (image, class) -> ground-truth group table; -1 where the image has no such pair
-    group_of_key = np.full(n_img * n_hoi, -1, dtype=np.int32)
-    group_of_key[keys] = np.arange(len(keys), dtype=np.int32)
-    group = group_of_key[det_image * n_hoi + det_hoi]
-    del group_of_key
+    det_key = det_image * n_hoi + det_hoi
+    if n_img * n_hoi <= _DENSE_LIMIT:
+        # dense (image, class) -> ground-truth group table; -1 where the image has no such pair
+        group_of_key = np.full(n_img * n_hoi, -1, dtype=np.int32)
+        group_of_key[keys] = np.arange(len(keys), dtype=np.int32)
+        group = group_of_key[det_key]
+        del group_of_key
+    else:  # large vocabularies (SWIG-HOI: 14,130 classes): binary search instead of a huge table
+        pos = np.minimum(np.searchsorted(keys, det_key), len(keys) - 1)
+        group = np.where(keys[pos] == det_key, pos, -1)
     cand = np.flatnonzero(group >= 0)  # detections whose image holds pairs of their class
     if len(cand) == 0:
         return tp

@@ -5,7 +5,8 @@ its canonical JSON; :func:`load_spec` recomputes each hash when the file is firs
 raises :class:`~ovbench.errors.SpecError` on any mismatch, so a tampered list can never
 produce a number. All HOI ids are 0-based in the official 600-class order.
 
-Settings (zero-shot unseen sets): ``rf-uc``, ``nf-uc``, ``uo``, ``uv``, ``uc0`` .. ``uc4``.
+Settings (zero-shot unseen sets): ``rf-uc``, ``nf-uc``, ``uo``, ``uv``, ``uc0`` .. ``uc4``
+(:func:`expand_settings` reads several at once, e.g. ``"uc0,uc1"`` or the group ``"all-uc"``).
 Other lists: ``rare`` (138), ``non_rare`` (462), ``no_interaction`` (80), ``thid-ov`` (THID's
 sorted copy of rf-uc), ``thid-cmdse-valid`` (the 520 classes THID/CMD-SE average),
 ``thid-cmdse-unseen`` / ``thid-cmdse-seen`` (115 / 405: rf-uc split within the 520).
@@ -87,13 +88,51 @@ def settings() -> list[str]:
     return list(load_spec()["settings"])
 
 
+#: names for the THID / CMD-SE unseen set, which is RF-UC itself (THID stores it sorted), not a
+#: setting of its own; what differs is their evaluator (profile ``thid-cmdse``)
+_RF_UC_ALIASES = ("thid-ov", "thid", "cmd-se", "cmdse", "cmdse-ov", "thid-cmdse", "open-vocabulary")
+
+
 def check_setting(setting: str) -> str:
     """Return ``setting`` if it is a known zero-shot setting, else raise SpecError."""
     names = settings()
     if setting not in names:
-        raise SpecError(f"unknown HICO-DET setting {setting!r}; available: {', '.join(names)}."
-                        + did_you_mean(setting, names))
+        hint = ""
+        if setting.lower() in _RF_UC_ALIASES:
+            hint = (" The THID/CMD-SE open-vocabulary set is the rf-uc set (the same 120 classes); for "
+                    "their evaluator's 520/115/405-class means use --setting rf-uc --profile thid-cmdse.")
+        raise SpecError(f"unknown HICO-DET setting {setting!r}; available: {', '.join(names)} "
+                        f"(several: comma-separated, or {', '.join(setting_groups())})."
+                        + (hint or did_you_mean(setting, names)))
     return setting
+
+
+def setting_groups() -> dict[str, list[str]]:
+    """Named groups of settings: ``all-uc`` = the five unseen-combination lists ``uc0 .. uc4``."""
+    return {"all-uc": [s for s in settings() if s.startswith("uc")]}
+
+
+def expand_settings(value: str | list[str] | tuple[str, ...]) -> list[str]:
+    """``"uc0,uc1"``, ``"all-uc"`` or a list of names -> checked, de-duplicated setting names.
+
+    >>> expand_settings("all-uc")
+    ['uc0', 'uc1', 'uc2', 'uc3', 'uc4']
+    >>> expand_settings("rf-uc, uc0")
+    ['rf-uc', 'uc0']
+    """
+    items = value.split(",") if isinstance(value, str) else list(value)
+    groups = setting_groups()
+    out: list[str] = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        for name in groups.get(item, [item]):
+            check_setting(name)
+            if name not in out:
+                out.append(name)
+    if not out:
+        raise SpecError(f"no HICO-DET setting given (got {value!r})")
+    return out
 
 
 def unseen_ids(setting: str) -> np.ndarray:
