@@ -29,7 +29,7 @@ class AdapterInfo:
     """One registered adapter: what it reads and which upstream code it follows."""
 
     name: str
-    benchmark: str  # "ov-swig" or "hico-det"
+    benchmark: str  # "ov-swig", "hico-det" or "v-coco"
     module: str  # module path; it defines ``convert(raw, *, info, **options)``
     method: str  # default method name recorded in meta
     upstream_repo: str
@@ -122,6 +122,31 @@ for _name, _method, _repo, _files in (
                          "results.json repr dump (args.json_file) or evaluator.preds", version="2",
                          geometry="xyxy original-image pixels",
                          index_orders="category_id: 0-based official HOI id; subject_id/object_id index predictions",
+                         user_passes="nothing"))
+
+for _name, _method, _repo in (("upt-hico", "UPT", "fredzzhang/upt"), ("pvic-hico", "PViC", "fredzzhang/pvic")):
+    register(AdapterInfo(_name, "hico-det", "ovbench.adapters.upthico", _method, _repo,
+                         ("utils.py", "hicodet/hicodet.py"),
+                         "cache_hico folder of detections_XX.mat + --annotations instances_test2015.json",
+                         geometry="original-image pixels with x2, y2 minus 1 (undone by default: --mat-offset undo)",
+                         index_orders="file detections_XX.mat per object; cell (HOI of that object, image in the "
+                                      "annotation file's filenames order)",
+                         user_passes="--annotations instances_test2015.json (the file the cache was written with)"))
+
+for _name, _method, _repo in (("qpic-vcoco", "QPIC", "hitachi-rd-cv/qpic"), ("cdn-vcoco", "CDN", "YueLiao/CDN"),
+                              ("gen-vlkt-vcoco", "GEN-VLKT", "YueLiao/gen-vlkt")):
+    register(AdapterInfo(_name, "v-coco", "ovbench.adapters.vcocoofficial", _method, _repo,
+                         ("generate_vcoco_official.py",), "generate_vcoco_official.py pickle (official format)",
+                         geometry="continuous original-image pixels; NaN role box = no role object",
+                         index_orders="official keys <action>_agent, <action>_<role>; COCO image ids",
+                         user_passes="nothing"))
+
+for _name, _method, _repo in (("upt-vcoco", "UPT", "fredzzhang/upt"), ("pvic-vcoco", "PViC", "fredzzhang/pvic")):
+    register(AdapterInfo(_name, "v-coco", "ovbench.adapters.uptvcoco", _method, _repo, ("utils.py",),
+                         "cache_vcoco cache.pkl (CacheTemplate dicts)",
+                         geometry="continuous original-image pixels",
+                         index_orders="official keys <action>_agent, <action>_<role>; COCO image ids; "
+                                      "CacheTemplate fillers written out and counted",
                          user_passes="nothing"))
 
 

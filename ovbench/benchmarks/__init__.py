@@ -16,6 +16,7 @@ from ..errors import SpecError, did_you_mean
 BENCHMARKS = {
     "ov-swig": "ovbench.benchmarks.ovswig",
     "hico-det": "ovbench.benchmarks.hicodet",
+    "v-coco": "ovbench.benchmarks.vcoco",
     "swig-hoi": "ovbench.benchmarks.swighoi",
     "swig": "ovbench.benchmarks.swig",  # closed-set SWiG: the original split, no manifest
 }

@@ -11,11 +11,13 @@ from .app import EXIT_CODES_HELP, emit, main
 @click.argument("raw_output", required=False, type=click.Path())
 @click.option("--from", "method_from", metavar="METHOD", help="Adapter name (see --list).")
 @click.option("--list", "list_only", is_flag=True, help="List the adapters and exit.")
-@click.option("--benchmark", "-b", type=click.Choice(["ov-swig", "hico-det", "swig-hoi"]), default=None,
+@click.option("--benchmark", "-b", type=click.Choice(["ov-swig", "hico-det", "swig-hoi", "v-coco"]), default=None,
               help="Check that the adapter targets this benchmark.")
 @click.option("--annotations", type=click.Path(), default=None,
               help="[ov-swig] SWiG_jsons folder (or a split JSON): vocabularies, ClipSitu's orders, "
-                   "image sizes. [swig-hoi] swig_test_1000.json: maps img_id to file names.")
+                   "image sizes. [swig-hoi] swig_test_1000.json: maps img_id to file names. "
+                   "[upt-hico, pvic-hico] the annotation file the cache was written with "
+                   "(instances_test2015.json: image order).")
 @click.option("--vocab", type=click.Path(file_okay=False), default=None,
               help="[ov-swig] Folder with verb_indices.txt, train_classes.csv, role_indices.txt, "
                    "imsitu_space.json (default: the --annotations folder).")
@@ -28,6 +30,8 @@ from .app import EXIT_CODES_HELP, emit, main
               help="[coformer family, clipsitu] Verbs kept per image (default 5).")
 @click.option("--special-nouns", type=click.Choice(["drop", "next-best"]), default=None,
               help="[coformer family] oov/Pad argmax: leave the role out (default) or take the best real class.")
+@click.option("--mat-offset", type=click.Choice(["undo", "keep"]), default=None,
+              help="[upt-hico, pvic-hico] undo cache_hico's x2-1, y2-1 (default) or keep the MATLAB values.")
 @click.option("--method", default=None, help="Method name to record (default: the adapter's).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the predictions here (atomically); default: stdout.")
@@ -46,6 +50,7 @@ def convert(raw_output, method_from, list_only, benchmark, output, **options):
           --annotations SWiG_jsons --split test -o clipsitu.json
       ovbench convert --from jsl results.json --top5 top_5_verbs.json --vocab SWiG_jsons -o jsl.json
       ovbench convert --from mipd outputs.npz --vocab SWiG_jsons -o mipd.json
+      ovbench convert --from upt-hico matlab/ --annotations instances_test2015.json -o upt.json
       ovbench convert --from thid-swig-hoi output/preds.pkl --annotations swig_test_1000.json -o thid.json
     """
     from ..adapters import get_adapter, list_adapters

@@ -11,15 +11,23 @@ FORMATS = ("table", "md", "csv", "json")
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("preds", type=click.Path())
-@click.option("--benchmark", "-b", required=True, type=click.Choice(["ov-swig", "hico-det", "swig-hoi", "swig"]),
+@click.option("--benchmark", "-b", required=True,
+              type=click.Choice(["ov-swig", "hico-det", "swig-hoi", "v-coco", "swig"]),
               help="Which benchmark the predictions are for (swig: closed-set SWiG, the original split).")
 @click.option("--annotations", required=True, type=click.Path(),
               help="ov-swig: folder with dev.json/test.json (+ imsitu_space.json). "
                    "hico-det: the test annotation file (instances_test2015.json, test_hico.json "
-                   "or test_hico_ann.json). swig-hoi: swig_test_1000.json (or its folder).")
-@click.option("--split", type=click.Choice(["dev", "val", "test"]), default=None,
-              help="[ov-swig, swig-hoi] Which split the predictions are for (ov-swig: dev|test; "
-                   "swig-hoi: test (default) or val).")
+                   "or test_hico_ann.json). swig-hoi: swig_test_1000.json (or its folder). v-coco: folder "
+                   "with vcoco_<split>.json, instances_vcoco_all_2014.json and vcoco_<split>.ids (or "
+                   "fredzzhang's instances_vcoco_<split>.json: pairs-24).")
+@click.option("--split", type=click.Choice(["dev", "test", "val", "train", "trainval"]), default=None,
+              help="[ov-swig: dev|test; swig-hoi: test (default) or val; v-coco: val|test|train|trainval] "
+                   "Which split the predictions are for.")
+@click.option("--scenario", type=click.Choice(["both", "1", "2"]), default=None,
+              help="[v-coco] Role AP scenario(s) to report (default both).")
+@click.option("--ties", type=click.Choice(["stable", "official"]), default=None,
+              help="[v-coco] Order of tied scores: stable (default; input order) or official "
+                   "(NumPy's default argsort, machine-dependent).")
 @click.option("--manifest", type=click.Path(dir_okay=False), default=None,
               help="[ov-swig] Ov-SWiG split manifest (from `ovbench split ov-swig`): adds the "
                    "seen/rare/unseen subsets.")
@@ -37,7 +45,7 @@ FORMATS = ("table", "md", "csv", "json")
               help="[hico-det] Evaluation profile: official (default), gen-vlkt or thid-cmdse. "
                    "[swig-hoi] ovbench (default: THID's protocol, stable ties) or thid (THID's tie order).")
 @click.option("--box-frame", type=click.Choice(["model", "gt"]), default=None,
-              help="[hico-det] Frame of predicted boxes: model (0-based continuous) or gt (already in "
+              help="[hico-det, v-coco] Frame of predicted boxes: model (0-based continuous) or gt (already in "
                    "the annotation file's 1-based pixel frame). Default: the predictions' "
                    "meta.box_frame, else model.")
 @click.option("--ko-labels", type=click.Path(dir_okay=False), default=None,
