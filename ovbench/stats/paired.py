@@ -86,7 +86,10 @@ def _rescore(result: dict, label: str, preds, annotations, manifest, ko_labels):
     bench = get_benchmark(bench_name)
     opts = result["scorer"]["options"]
     method = result.get("method", {}).get("name")
-    if bench_name == "ov-swig":
+    if bench_name == "swig":  # closed-set SWiG: the GSR scorer without a manifest
+        ev = bench.evaluate_files(preds, annotations=annotations, method=method, split=result["benchmark"]["split"],
+                                  averaging=opts["averaging"], iou=opts["iou"])
+    elif bench_name == "ov-swig":
         manifest = _path(manifest, result, "manifest")
         if result["benchmark"].get("manifest_sha256") and not manifest:
             raise InputError(f"result {label} was scored with a manifest; give it with --manifest")
@@ -129,9 +132,12 @@ def compare(a: str | Path | dict, b: str | Path | dict, *, n: int = 1000, seed: 
     check_args(n, seed, confidence)
     ra, rb = _load(a, "A"), _load(b, "B")
     check_compatible(ra, rb)
+    if ra["benchmark"].get("name") not in ("ov-swig", "swig", "hico-det"):
+        raise SpecError(f"paired comparison is available for ov-swig, swig and hico-det results; "
+                        f"{ra['benchmark'].get('name')!r} has no validated paired procedure yet")
     ea = _rescore(ra, "A", preds_a, annotations, manifest, ko_labels)
     eb = _rescore(rb, "B", preds_b, annotations, manifest, ko_labels)
-    if ra["benchmark"]["name"] == "ov-swig":
+    if ra["benchmark"]["name"] in ("ov-swig", "swig"):
         keys, diffs, observed, info = _gsr(ea, eb, n, seed)
     else:
         keys, diffs, observed, info = _hoi(ea, eb, n, seed)
