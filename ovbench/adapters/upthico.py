@@ -18,7 +18,6 @@ Within an image detections are listed by HOI id, then in file order.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 

@@ -324,6 +324,17 @@ def _explain(data: bytes, source: str, parser_message: str):
 def _det_problems(det: Any) -> list[str]:
     if not isinstance(det, dict):
         return [f"expected an object, got {type(det).__name__}"]
+    out = box_score_problems(det)
+    for key in ("verb", "object"):
+        if det.get(key) is not None and not isinstance(det[key], str):
+            out.append(f"field '{key}': expected a string, got {det[key]!r}")
+    if det.get("hoi") is not None and not (isinstance(det["hoi"], int) and not isinstance(det["hoi"], bool)):
+        out.append(f"field 'hoi': expected an integer 0..599, got {det['hoi']!r}")
+    return out
+
+
+def box_score_problems(det: dict) -> list[str]:
+    """Problems of a detection's ``human_box``, ``object_box`` and ``score`` (any HOI format)."""
     out = []
     for key in ("human_box", "object_box"):
         box = det.get(key)
@@ -336,11 +347,6 @@ def _det_problems(det: Any) -> list[str]:
         out.append(f"field 'score': expected a number, got {score!r}")
     elif not math.isfinite(score):
         out.append(f"field 'score': expected a finite number, got {score!r}")
-    for key in ("verb", "object"):
-        if det.get(key) is not None and not isinstance(det[key], str):
-            out.append(f"field '{key}': expected a string, got {det[key]!r}")
-    if det.get("hoi") is not None and not (isinstance(det["hoi"], int) and not isinstance(det["hoi"], bool)):
-        out.append(f"field 'hoi': expected an integer 0..599, got {det['hoi']!r}")
     return out
 
 

@@ -25,7 +25,6 @@ index and field.
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from itertools import chain
@@ -38,7 +37,7 @@ import numpy as np
 from ..errors import InputError, Problems
 from ..jsonio import gc_paused
 from ..splits.swighoi import vocabulary
-from .hoi import _check_duplicates, _image_hint, _mapped
+from .hoi import _check_duplicates, _image_hint, _mapped, box_score_problems
 
 
 class _Det(msgspec.Struct, gc=False):
@@ -200,24 +199,10 @@ def _explain(data: bytes, source: str, parser_message: str):
 def _det_problems(det: Any) -> list[str]:
     if not isinstance(det, dict):
         return [f"expected an object, got {type(det).__name__}"]
-    out = []
-    for key in ("human_box", "object_box"):
-        box = det.get(key)
-        if not (isinstance(box, list) and len(box) == 4 and all(_is_number(v) for v in box)):
-            out.append(f"field '{key}': expected [x1, y1, x2, y2] (4 numbers), got {_short(box)}")
-        elif not all(math.isfinite(v) for v in box):
-            out.append(f"field '{key}': non-finite coordinate in {box}")
-    score = det.get("score")
-    if not _is_number(score):
-        out.append(f"field 'score': expected a number, got {_short(score)}")
-    elif not math.isfinite(score):
-        out.append(f"field 'score': expected a finite number, got {score!r}")
+    out = box_score_problems(det)
     h = det.get("hoi")
     n_hoi = vocabulary().n_hoi
     if not (isinstance(h, int) and not isinstance(h, bool) and 0 <= h < n_hoi):
         out.append(f"field 'hoi': expected an integer interaction id 0..{n_hoi - 1}, got {_short(h, 40)}")
     return out
 
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)

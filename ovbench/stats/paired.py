@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import InputError, SpecError
 from ..jsonio import sha256_hex
 from ..results import load_result, payload_of
-from .bootstrap import STATS_VERSION, check_args, interval, p_value, significant
+from .bootstrap import check_args, interval, p_value, significant
 
 SCHEMA = "ovbench.compare/2"
 STATS_FIELDS = ("bootstrap", "intervals")  # added by --bootstrap; not re-derived by re-scoring

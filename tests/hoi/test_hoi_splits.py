@@ -150,7 +150,7 @@ def test_full_scale_training_file(tmp_path, run_cli, fmt, scale):
     from train_fixture import N_IMAGES, N_PAIRS, make_train
 
     from ovbench.annotations.hico import load_annotations, parse_annotations, to_format
-    from ovbench.splits.hico_filter import filter_training, leakage
+    from ovbench.splits.hico_filter import filter_training
 
     doc = make_train(int(N_IMAGES * scale), int(N_PAIRS * scale), seed=1)
     if fmt == "fredzzhang":
