@@ -60,7 +60,7 @@ def load_predictions(path: str | os.PathLike, index: dict[int, int]) -> VcocoDet
     path = Path(path)
     src = str(path)
     if path.suffix.lower() in (".pkl", ".pickle", ".p"):
-        from ..adapters._common import load_pickle
+        from ..safepickle import load_pickle
 
         dets = load_pickle(path, "V-COCO detection pickle")
         meta: dict[str, Any] = {"format": "vcoco-official-pickle"}
