@@ -7,12 +7,12 @@ from pathlib import Path
 
 
 def run_demo(workdir: str | Path | None = None) -> str:
-    """Run the Ov-SWiG and HICO-DET examples end to end and return the report text.
+    """Run the Ov-SWiG, HICO-DET and V-COCO examples end to end and return the report text.
 
     Files (manifests, predictions, results) are written under ``workdir``; when it is None a
     temporary folder is used and removed afterwards.
     """
-    from .benchmarks import hicodet, ovswig
+    from .benchmarks import hicodet, ovswig, vcoco
 
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="ovbench-demo-") as tmp:
@@ -23,5 +23,5 @@ def run_demo(workdir: str | Path | None = None) -> str:
         )
     root = Path(workdir)
     root.mkdir(parents=True, exist_ok=True)
-    parts = [ovswig.run_demo(root / "ov-swig"), hicodet.run_demo(root / "hico-det")]
+    parts = [ovswig.run_demo(root / "ov-swig"), hicodet.run_demo(root / "hico-det"), vcoco.run_demo(root / "v-coco")]
     return "\n".join(parts)
