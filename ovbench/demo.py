@@ -7,13 +7,13 @@ from pathlib import Path
 
 
 def run_demo(workdir: str | Path | None = None) -> str:
-    """Run the Ov-SWiG, HICO-DET and SWIG-HOI examples end to end and return the report text.
+    """Run the Ov-SWiG, HICO-DET, SWIG-HOI and V-COCO examples end to end and return the report text.
 
-    The files it writes (the Ov-SWiG split manifest and the two result files) go under
+    The files it writes (the Ov-SWiG split manifest and the four result files) go under
     ``workdir``; the example predictions are read from the package. When ``workdir`` is None a
     temporary folder is used and removed afterwards.
     """
-    from .benchmarks import hicodet, ovswig, swighoi
+    from .benchmarks import hicodet, ovswig, swighoi, vcoco
 
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="ovbench-demo-") as tmp:
@@ -25,5 +25,5 @@ def run_demo(workdir: str | Path | None = None) -> str:
     root = Path(workdir)
     root.mkdir(parents=True, exist_ok=True)
     parts = [ovswig.run_demo(root / "ov-swig"), hicodet.run_demo(root / "hico-det"),
-             swighoi.run_demo(root / "swig-hoi")]
+             swighoi.run_demo(root / "swig-hoi"), vcoco.run_demo(root / "v-coco")]
     return "\n".join(parts)

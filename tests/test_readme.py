@@ -109,9 +109,9 @@ def test_block_runs(block, tmp_path):
 
 def test_demo_workdir_holds_what_its_help_says(run_cli, tmp_path):
     help_text = " ".join(run_cli("demo", "--help").output.split())
-    assert "split manifest and the three result files" in help_text
+    assert "split manifest and the four result files" in help_text
     res = run_cli("demo", "--workdir", tmp_path)
     assert res.exit_code == 0, res.output
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert written == ["hico-det/result.json", "ov-swig/manifest.json", "ov-swig/result.json",
-                       "swig-hoi/result.json"]
+                       "swig-hoi/result.json", "v-coco/result.json"]
