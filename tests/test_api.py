@@ -179,7 +179,7 @@ def test_compare_two_results(tmp_path):
 
 def test_to_frame():
     require_module("pandas")
-    r = ovbench.score(HICO.predictions, "hico-det", annotations=HICO.annotations, setting="rf-uc", bootstrap=20)
+    r = ovbench.score(HICO.predictions, "hico-det", annotations=HICO.annotations, setting="rf-uc", bootstrap=40)
     frame = r.to_frame()
     assert frame.loc["default/unseen", "value"] == r.metrics["default"]["unseen"]
     assert list(frame.columns) == ["value", "lo", "hi"] and len(frame) == 10
